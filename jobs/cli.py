@@ -1,0 +1,291 @@
+"""The ``policy-monitor`` command. The only module that prints; each command is a thin shell over jobs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from jobs import history
+from jobs.app import App, open_app
+from jobs.config import Settings, default_config_path, load_settings
+from jobs.deliver import deliver_pending
+from jobs.poll import poll_due
+from jobs.scheduler import run_daemon
+from monitor.changes import render_word_diff
+from monitor.errors import MonitorError, NotExtractable
+from monitor.extract import extract_document, render_reference
+from monitor.models import WordOp, WordOpKind
+
+logger = logging.getLogger("policy-monitor")
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"policy-monitor: {message}", err=True)
+    sys.exit(code)
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+class _Context:
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = config_path
+
+    def settings(self) -> Settings:
+        return load_settings(self.config_path)
+
+    @contextmanager
+    def app(self) -> Iterator[App]:
+        app = open_app(self.settings())
+        try:
+            yield app
+        finally:
+            app.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Config file (default: $POLICY_MONITOR_CONFIG or ./config.toml).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens, step by step.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
+    """Watch privacy policies through the Wayback Machine: store every version, detect which sections
+    changed, email the people who care, and answer history questions."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not verbose:
+        logging.getLogger("urllib3").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    ctx.obj = _Context(config_path or default_config_path())
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except MonitorError as error:
+        _fail(str(error))
+
+
+def _guard(command: Callable[..., None]) -> Callable[..., None]:
+    """Turn our errors into one line on stderr and exit code 2, the same for every command."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except MonitorError as error:
+            _fail(str(error))
+
+    wrapper.__name__ = command.__name__
+    wrapper.__doc__ = command.__doc__
+    return wrapper
+
+
+@cli.command()
+@click.pass_obj
+@_guard
+def daemon(obj: _Context) -> None:
+    """Run in the foreground: poll due policies and deliver alerts until SIGTERM or Ctrl-C."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with obj.app() as app:
+        run_daemon(app, stop)
+
+
+@cli.command()
+@click.option(
+    "--policy", "names", multiple=True, metavar="NAME", help="Poll only this policy (repeatable), due or not."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@click.pass_obj
+@_guard
+def poll(obj: _Context, names: tuple[str, ...], as_json: bool) -> None:
+    """Poll once now (due policies, or those named), then deliver the alerts it queued."""
+    settings = obj.settings()
+    unknown = [n for n in names if settings.policy(n) is None]
+    if unknown:
+        known = ", ".join(p.name for p in settings.policies) or "none"
+        raise history.UsageError(f"no policy named {unknown[0]!r} in {settings.path} (known: {known})")
+    with obj.app() as app:
+        reports = poll_due(app, names=names)
+        delivery = deliver_pending(app)
+    if as_json:
+        _print_json({"polls": [vars(r) for r in reports], "delivery": vars(delivery)})
+        return
+    for r in reports:
+        status = f"error: {r.error}" if r.error else "ok"
+        click.echo(
+            f"{r.policy}: {r.captures} new captures, {r.fetched} fetched, {r.duplicates} known, "
+            f"{r.versions} new versions, {r.changes} changes, {r.alerts} alerts queued ({status})"
+        )
+    if not reports:
+        click.echo("nothing due")
+    click.echo(f"alerts: {delivery.sent} sent, {delivery.retrying} to retry, {delivery.failed} failed")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", default="", help="The page's original URL, for the header line.")
+@click.option("--timestamp", default="", help="The 14-digit capture timestamp, for the header line.")
+@click.option("--site", default="", help="The site named in the header line (default: the URL's host).")
+@_guard
+def extract(file: Path, url: str, timestamp: str, site: str) -> None:
+    """Print FILE.html as policy Markdown in the Princeton-Leuven reference format."""
+    try:
+        document = extract_document(file.read_bytes())
+    except NotExtractable as error:
+        _fail(f"{file}: {error}", code=1)
+    if url and timestamp:
+        site = site or (url.split("//", 1)[-1].split("/", 1)[0].removeprefix("www."))
+        click.echo(render_reference(document, site=site, timestamp=timestamp, original_url=url), nl=False)
+    else:
+        click.echo(document.markdown, nl=False)
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_guard
+def list_policies(obj: _Context, as_json: bool) -> None:
+    """List tracked policies with their version counts and poll times."""
+    with obj.app() as app, app.database.reader() as session:
+        rows = history.policy_list(session)
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        latest = row["latest_version_at"] or "never"
+        error = f"  last error: {row['last_error']}" if row["last_error"] else ""
+        click.echo(f"{row['name']}  {row['url']}  {row['versions']} versions, latest {latest}{error}")
+
+
+@cli.command("history")
+@click.argument("name")
+@click.option("--captures", is_flag=True, help="List every capture with its outcome instead of the versions.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_guard
+def history_command(obj: _Context, name: str, captures: bool, as_json: bool) -> None:
+    """List every stored version of policy NAME, with what changed in each."""
+    with obj.app() as app, app.database.reader() as session:
+        rows = history.capture_history(session, name) if captures else history.version_history(session, name)
+    if as_json:
+        _print_json(rows)
+    elif captures:
+        for row in rows:
+            click.echo(f"{row['captured_at']}  {row['outcome']:<16} {row['reason'] or ''}".rstrip())
+    else:
+        for row in rows:
+            kinds = ", ".join(f"{s['kind']} {s['new_path'] or s['old_path']}" for s in row["sections"])
+            click.echo(f"{row['captured_at']}  v{row['id']}  {row['class']:<16} {kinds}".rstrip())
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--at", "at", metavar="DATE", help="Show the version in force at DATE (default: the latest).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_guard
+def show(obj: _Context, name: str, at: str | None, as_json: bool) -> None:
+    """Print what policy NAME said (at DATE), in the reference Markdown format."""
+    when = history.parse_when(at, end_of_day=True) if at else None
+    with obj.app() as app, app.database.reader() as session:
+        shown = history.show_version(session, name, when, archive_url=app.settings.archive.base_url)
+    if as_json:
+        _print_json({**shown.version, "markdown": shown.markdown})
+    else:
+        click.echo(shown.markdown, nl=False)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--from", "since", metavar="DATE", help="The old side: the version in force at DATE.")
+@click.option("--to", "until", metavar="DATE", help="The new side: the version in force at DATE (default: latest).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_guard
+def diff(obj: _Context, name: str, since: str | None, until: str | None, as_json: bool) -> None:
+    """Show which sections of policy NAME changed between two dates, word by word."""
+    old_at = history.parse_when(since, end_of_day=True) if since else None
+    new_at = history.parse_when(until, end_of_day=True) if until else None
+    with obj.app() as app, app.database.reader() as session:
+        result = history.diff_versions(session, name, old_at, new_at)
+    if as_json:
+        _print_json(result)
+        return
+    if result["old"] is None:
+        click.echo(f"{name}: only one version, captured {result['new']['captured_at']}")
+        return
+    click.echo(
+        f"{name}: {result['old']['captured_at']} -> {result['new']['captured_at']} ({result['class'] or 'same'})"
+    )
+    for section in result["sections"]:
+        click.echo(_section_heading(section))
+        ops = [WordOp(kind=WordOpKind(kind), text=text) for kind, text in section["words"]]
+        click.echo(render_word_diff(ops))
+        click.echo()
+
+
+def _section_heading(section: dict[str, Any]) -> str:
+    old, new = section["old_path"], section["new_path"]
+    path = f"{old} -> {new}" if old and new and old != new else new or old
+    return f"== {section['kind']}: {path} =="
+
+
+@cli.command()
+@click.option("--since", metavar="DATE", help="Only changes captured at or after DATE.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_guard
+def changes(obj: _Context, since: str | None, as_json: bool) -> None:
+    """List changes across all policies, oldest first."""
+    when = history.parse_when(since) if since else None
+    with obj.app() as app, app.database.reader() as session:
+        rows = history.changes_since(session, when)
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        kinds = "; ".join(f"{s['kind']} {s['new_path'] or s['old_path']}" for s in row["sections"])
+        click.echo(f"{row['new']['captured_at']}  {row['policy']}  {row['class']}  {kinds}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_guard
+def status(obj: _Context, as_json: bool) -> None:
+    """Show the outbox and each policy's last poll error."""
+    with obj.app() as app, app.database.reader() as session:
+        result = {"alerts": history.alert_status(session), "policies": history.policy_list(session)}
+    if as_json:
+        _print_json(result)
+        return
+    counts = result["alerts"]["counts"]
+    click.echo("alerts: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("pending", "sent", "failed")))
+    for failure in result["alerts"]["failed"]:
+        click.echo(f"  failed: alert {failure['id']} to {failure['recipient']}: {failure['error']}")
+    for row in result["policies"]:
+        when = row["last_polled_at"] or "never"
+        click.echo(
+            f"{row['name']}: last polled {when}" + (f", error: {row['last_error']}" if row["last_error"] else "")
+        )

@@ -1,0 +1,190 @@
+"""Answers to history questions, as plain JSON-ready values for the CLI to print."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from jobs.convert import document_of
+from monitor.changes import compare
+from monitor.errors import MonitorError
+from monitor.extract import render_reference
+from monitor.models import timestamp_to_datetime
+from storage import queries
+from storage.schema import ChangeRecord, PolicyRecord, SectionChangeRecord, VersionRecord
+
+
+class UsageError(MonitorError):
+    """A name or date the user gave does not fit: one line on stderr, exit code 2."""
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+def parse_when(value: str, *, end_of_day: bool = False) -> datetime:
+    """A user's date: YYYY-MM-DD (its end when ``end_of_day``), an ISO date-time, or a 14-digit Wayback timestamp."""
+    text = value.strip().removesuffix("Z")
+    if re.fullmatch(r"\d{14}", text):
+        try:
+            return timestamp_to_datetime(text)
+        except ValueError:
+            pass
+    for fmt in _DATE_FORMATS:
+        try:
+            moment = datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        if fmt == "%Y-%m-%d" and end_of_day:
+            moment += timedelta(days=1, microseconds=-1)
+        return moment
+    raise UsageError(f"cannot read the date {value!r}: use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or a 14-digit timestamp")
+
+
+def require_policy(session: Session, name: str) -> PolicyRecord:
+    policy = queries.policy_by_name(session, name)
+    if policy is None:
+        known = ", ".join(queries.policy_names(session)) or "none yet"
+        raise UsageError(f"no policy named {name!r} (known: {known})")
+    return policy
+
+
+def policy_list(session: Session) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": s.policy.name,
+            "url": s.policy.url,
+            "site": s.policy.site,
+            "versions": s.versions,
+            "captures": s.captures,
+            "latest_version_at": _iso(s.latest_version_at),
+            "last_polled_at": _iso(s.policy.last_polled_at),
+            "next_poll_at": _iso(s.policy.next_poll_at),
+            "last_error": s.policy.last_error,
+        }
+        for s in queries.policy_summaries(session)
+    ]
+
+
+def version_history(session: Session, name: str) -> list[dict[str, Any]]:
+    policy = require_policy(session, name)
+    changes = queries.changes_by_new_version(session, policy.id)
+    rows = []
+    for version in queries.versions(session, policy.id):
+        change = changes.get(version.id)
+        rows.append(
+            {
+                **_version_ref(version),
+                "title": version.title,
+                "class": change.version_class if change else "first",
+                "sections": [_section_summary(s) for s in change.sections] if change else [],
+            }
+        )
+    return rows
+
+
+def capture_history(session: Session, name: str) -> list[dict[str, Any]]:
+    policy = require_policy(session, name)
+    return [
+        {
+            "timestamp": c.timestamp,
+            "captured_at": _iso(timestamp_to_datetime(c.timestamp)),
+            "digest": c.digest,
+            "outcome": c.outcome,
+            "reason": c.reason,
+            "version_id": c.version_id,
+        }
+        for c in queries.captures(session, policy.id)
+    ]
+
+
+@dataclass(frozen=True)
+class ShownVersion:
+    version: dict[str, Any]
+    markdown: str  # the reference format: header line, "# title", body
+
+
+def show_version(session: Session, name: str, at: datetime | None, *, archive_url: str) -> ShownVersion:
+    policy = require_policy(session, name)
+    version = _version_in_force(session, policy, at)
+    document = render_reference(
+        document_of(version),
+        site=policy.site,
+        timestamp=version.timestamp,
+        original_url=version.original_url,
+        archive_url=archive_url,
+    )
+    return ShownVersion(version=_version_ref(version), markdown=document)
+
+
+def diff_versions(session: Session, name: str, since: datetime | None, until: datetime | None) -> dict[str, Any]:
+    """Section changes between the version in force at ``since`` (default: the one before) and at ``until``."""
+    policy = require_policy(session, name)
+    new = _version_in_force(session, policy, until)
+    if since is not None:
+        old = _version_in_force(session, policy, since)
+    else:
+        earlier = [v for v in queries.versions(session, policy.id) if v.captured_at < new.captured_at]
+        if not earlier:
+            return {"policy": policy.name, "old": None, "new": _version_ref(new), "class": None, "sections": []}
+        old = earlier[-1]
+    result: dict[str, Any] = {"policy": policy.name, "old": _version_ref(old), "new": _version_ref(new)}
+    if old.id == new.id:
+        return {**result, "class": None, "sections": []}
+    change = compare(old.markdown, new.markdown)
+    sections = [
+        _section_json(s.kind.value, s.old_path, s.new_path, [(op.kind.value, op.text) for op in s.words])
+        for s in change.sections
+    ]
+    return {**result, "class": change.version_class.value, "sections": sections}
+
+
+def changes_since(session: Session, since: datetime | None) -> list[dict[str, Any]]:
+    return [_change_json(change, name) for change, name in queries.changes_since(session, since)]
+
+
+def _change_json(change: ChangeRecord, name: str) -> dict[str, Any]:
+    return {
+        "id": change.id,
+        "policy": name,
+        "class": change.version_class,
+        "alerted": change.alertable,
+        "old": _version_ref(change.old_version),
+        "new": _version_ref(change.new_version),
+        "sections": [_section_summary(s) for s in change.sections],
+    }
+
+
+def _version_in_force(session: Session, policy: PolicyRecord, at: datetime | None) -> VersionRecord:
+    version = queries.version_at(session, policy.id, at) if at else queries.latest_version(session, policy.id)
+    if version is None:
+        when = f" on or before {at:%Y-%m-%d %H:%M:%S} UTC" if at else ""
+        raise UsageError(f"no stored version of {policy.name!r}{when}")
+    return version
+
+
+def _version_ref(version: VersionRecord) -> dict[str, Any]:
+    return {"id": version.id, "timestamp": version.timestamp, "captured_at": _iso(version.captured_at)}
+
+
+def _section_summary(section: SectionChangeRecord) -> dict[str, Any]:
+    return _section_json(section.kind, section.old_path, section.new_path, [tuple(op) for op in section.words])
+
+
+def _section_json(kind: str, old_path: str | None, new_path: str | None, words: list[Any]) -> dict[str, Any]:
+    return {"kind": kind, "old_path": old_path, "new_path": new_path, "words": [list(op) for op in words]}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def alert_status(session: Session) -> dict[str, Any]:
+    failed = queries.alerts(session, status="failed")
+    return {
+        "counts": queries.alert_counts(session),
+        "failed": [{"id": a.id, "recipient": a.recipient, "error": a.last_error} for a in failed],
+    }

@@ -1,0 +1,308 @@
+"""Poll one policy: captures -> snapshots -> versions -> changes -> alerts queued.
+
+Each capture is handled in its own transaction, and the cursor moves only past captures whose outcome is
+recorded, so a poll cut short (archive down, daemon stopped) resumes where it stopped on the next one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
+
+from sqlalchemy.orm import Session
+
+from jobs.app import App
+from jobs.config import PolicySettings
+from jobs.convert import new_change
+from monitor.alerts import make_message_id
+from monitor.changes import compare, normalized_text
+from monitor.errors import ArchiveError, CaptureUnavailable, NotExtractable
+from monitor.extract import EXTRACTOR_VERSION, extract_document
+from monitor.models import Capture, CaptureOutcome, Document, VersionClass, timestamp_to_datetime
+from storage import queries
+from storage.repository import (
+    CaptureRow,
+    NewAlert,
+    NewVersion,
+    add_change,
+    add_version,
+    claim_due_policies,
+    finish_poll,
+    mark_history_imported,
+    queue_alerts,
+    record_capture,
+    store_snapshot,
+)
+from storage.schema import PolicyRecord
+
+logger = logging.getLogger(__name__)
+
+CLAIM_BATCH = 10
+CLAIM_LEASE = timedelta(hours=2)
+ALERTING_CLASSES = frozenset({VersionClass.SUBSTANTIVE})
+
+
+@dataclass
+class PollReport:
+    policy: str
+    captures: int = 0
+    fetched: int = 0
+    duplicates: int = 0
+    unavailable: int = 0
+    versions: int = 0
+    changes: int = 0
+    alerts: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Content:
+    """Bytes to extract, whether fetched now (snapshot_id None) or already held."""
+
+    data: bytes
+    content_type: str | None
+    timestamp: str
+    outcome: CaptureOutcome
+    snapshot_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The policy being polled: its stored row, its config and the report of this poll."""
+
+    record: PolicyRecord
+    settings: PolicySettings
+    report: PollReport
+
+
+def poll_due(app: App, *, names: tuple[str, ...] = (), stop: threading.Event | None = None) -> list[PollReport]:
+    """Poll every due policy (or the named ones, due or not) until none is left or ``stop`` is set."""
+    reports: list[PollReport] = []
+    pending_names = set(names)
+    while not (stop and stop.is_set()):
+        now = datetime.now(UTC)
+        with app.database.transaction() as session:
+            batch = claim_due_policies(
+                session, owner=app.owner, now=now, limit=CLAIM_BATCH, lease=CLAIM_LEASE, names=tuple(pending_names)
+            )
+        if not batch:
+            break
+        for index, record in enumerate(batch):
+            if stop and stop.is_set():
+                _release(app, batch[index:])
+                return reports
+            reports.append(_poll_claimed(app, record))
+            pending_names.discard(record.name)
+        if names and not pending_names:
+            break
+    return reports
+
+
+def _poll_claimed(app: App, record: PolicyRecord) -> PollReport:
+    """The edge of one policy's poll: whatever happens, the claim is released and the next poll scheduled."""
+    settings = app.settings.policy(record.name)
+    report = PollReport(policy=record.name)
+    try:
+        if settings is None:  # dropped from the config after being claimed
+            return report
+        report = poll_policy(app, record, settings)
+    except Exception as error:  # a bug or bad data in one policy must not stop the others
+        logger.exception("poll of %s failed", record.name)
+        report.error = f"internal error: {error!r}"
+    finally:
+        now = datetime.now(UTC)
+        with app.database.transaction() as session:
+            finish_poll(
+                session, record.id, now=now, next_poll_at=now + app.settings.schedule.poll_interval, error=report.error
+            )
+    return report
+
+
+def _release(app: App, records: list[PolicyRecord]) -> None:
+    """Give back claims on policies we will not poll (stopping): they stay due."""
+    with app.database.transaction() as session:
+        for record in records:
+            finish_poll(session, record.id, now=datetime.now(UTC), next_poll_at=datetime.now(UTC), error=None)
+
+
+def poll_policy(app: App, record: PolicyRecord, settings: PolicySettings) -> PollReport:
+    """One CDX request for captures since the cursor, then each new one processed in order."""
+    report = PollReport(policy=record.name)
+    target = _Target(record=record, settings=settings, report=report)
+    try:
+        captures = app.archive.list_captures(record.url, since=record.cursor)
+        report.captures = len(captures)
+        for capture in captures:
+            _process_capture(app, target, capture)
+    except CaptureUnavailable as error:  # the whole site is blocked
+        report.error = str(error)
+    except ArchiveError as error:
+        report.error = str(error)
+        logger.warning("poll of %s stopped: %s", record.name, error)
+        return report
+    if not record.history_imported:
+        with app.database.transaction() as session:
+            mark_history_imported(session, record.id)
+    logger.info(
+        "polled %s: %d captures, %d fetched, %d new versions, %d alerts queued",
+        record.name,
+        report.captures,
+        report.fetched,
+        report.versions,
+        report.alerts,
+    )
+    return report
+
+
+def _process_capture(app: App, target: _Target, capture: Capture) -> None:
+    policy_id = target.record.id
+    with app.database.reader() as session:
+        if queries.capture_is_recorded(session, policy_id, capture.timestamp, capture.digest):
+            return
+        held = queries.snapshot_for_digest(session, capture.digest)
+    if held is not None:
+        content = _Content(held.content, held.content_type, capture.timestamp, CaptureOutcome.DUPLICATE, held.id)
+        target.report.duplicates += 1
+    else:
+        try:
+            snapshot = app.archive.fetch_snapshot(capture)  # no transaction is open while we wait on the archive
+        except CaptureUnavailable as error:
+            _record_unavailable(app, policy_id, capture, error)
+            target.report.unavailable += 1
+            return
+        content = _Content(snapshot.content, snapshot.content_type, snapshot.timestamp, CaptureOutcome.STORED)
+        target.report.fetched += 1
+    _store(app, target, capture, content)
+
+
+def _record_unavailable(app: App, policy_id: int, capture: Capture, error: CaptureUnavailable) -> None:
+    with app.database.transaction() as session:
+        record_capture(session, policy_id, _row(capture), outcome=error.outcome, reason=error.reason)
+
+
+def _store(app: App, target: _Target, capture: Capture, content: _Content) -> None:
+    try:
+        document: Document | None = extract_document(
+            content.data,
+            content_type=content.content_type,
+            select=target.settings.select,
+            remove=target.settings.remove,
+        )
+        reason = None
+    except NotExtractable as error:
+        document, reason = None, error.reason
+    with app.database.transaction() as session:
+        snapshot_id = content.snapshot_id or store_snapshot(session, content.data, content.content_type)
+        if document is None:
+            record_capture(
+                session,
+                target.record.id,
+                _row(capture),
+                outcome=CaptureOutcome.NOT_EXTRACTABLE,
+                reason=reason,
+                snapshot_id=snapshot_id,
+            )
+            return
+        version_id = _store_version(session, app, target, capture, content, document)
+        record_capture(
+            session,
+            target.record.id,
+            _row(capture),
+            outcome=content.outcome,
+            snapshot_id=snapshot_id,
+            version_id=version_id,
+        )
+
+
+def _store_version(
+    session: Session, app: App, target: _Target, capture: Capture, content: _Content, document: Document
+) -> int:
+    """The id of the version this text belongs to: the latest one if unchanged, else a new one with its change."""
+    markdown = document.markdown
+    text_hash = hashlib.sha256(normalized_text(markdown).encode()).hexdigest()
+    latest = queries.latest_version(session, target.record.id)
+    if latest is not None and latest.text_hash == text_hash:
+        return latest.id
+    earlier = queries.earlier_version_with_text(session, target.record.id, text_hash)
+    version_id = add_version(
+        session,
+        target.record.id,
+        NewVersion(
+            timestamp=content.timestamp,
+            captured_at=timestamp_to_datetime(content.timestamp),
+            original_url=capture.original_url,
+            title=document.title,
+            markdown=markdown,
+            text_hash=text_hash,
+            extractor_version=EXTRACTOR_VERSION,
+        ),
+    )
+    target.report.versions += 1
+    if latest is not None:
+        _store_change(
+            session,
+            app,
+            target,
+            old_version_id=latest.id,
+            new_version_id=version_id,
+            old=latest.markdown,
+            new=markdown,
+            reverted_to=earlier.id if earlier else None,
+        )
+    return version_id
+
+
+def _store_change(
+    session: Session,
+    app: App,
+    target: _Target,
+    *,
+    old_version_id: int,
+    new_version_id: int,
+    old: str,
+    new: str,
+    reverted_to: int | None,
+) -> None:
+    change = compare(old, new)
+    version_class = VersionClass.REVERTED if reverted_to is not None else change.version_class
+    # Changes found while importing a newly tracked policy's past are history, not news.
+    alertable = target.record.history_imported and version_class in ALERTING_CLASSES and not change.is_empty
+    change_id = add_change(
+        session,
+        target.record.id,
+        old_version_id=old_version_id,
+        new_version_id=new_version_id,
+        change=new_change(change, version_class=version_class, reverted_to=reverted_to, alertable=alertable),
+    )
+    target.report.changes += 1
+    if alertable:
+        alerts = _alerts_for(app, change_id)
+        queue_alerts(session, change_id, alerts)
+        target.report.alerts += len(alerts)
+
+
+def _alerts_for(app: App, change_id: int) -> list[NewAlert]:
+    email = app.settings.email
+    domain = parseaddr(email.sender)[1].rpartition("@")[2] or "localhost"
+    return [
+        NewAlert(
+            recipient=recipient,
+            channel="email",
+            message_id=make_message_id(change_id=change_id, recipient=recipient, domain=domain),
+        )
+        for recipient in email.recipients
+    ]
+
+
+def _row(capture: Capture) -> CaptureRow:
+    return CaptureRow(
+        timestamp=capture.timestamp,
+        original_url=capture.original_url,
+        status=capture.status,
+        mimetype=capture.mimetype,
+        digest=capture.digest,
+    )

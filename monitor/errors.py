@@ -1,0 +1,67 @@
+"""The one exception hierarchy of policy-monitor.
+
+Catch these at the edges (one poll of one policy, one CLI command, one delivery), not in the middle.
+"""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base class for every error policy-monitor raises on purpose."""
+
+
+class ConfigError(MonitorError):
+    """The configuration is unusable; the message names the key (and line, where known)."""
+
+
+class ArchiveError(MonitorError):
+    """The Wayback Machine did not give us what we asked for.
+
+    ``transient`` errors (rate limits, 5xx, resets, timeouts) are worth trying again on a later poll;
+    ``retry_after`` is the pause, in seconds, the archive asked for or that we impose ourselves.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after = retry_after
+
+
+class RateLimited(ArchiveError):
+    """A live 429 from the archive: every request to it pauses for ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, transient=True, retry_after=retry_after)
+
+
+class BlockedSite(ArchiveError):
+    """The archive excludes this site (takedown or robots.txt)."""
+
+
+class CaptureUnavailable(ArchiveError):
+    """This capture cannot be used, for good: ``outcome`` (a ``CaptureOutcome`` value) is recorded on it."""
+
+    def __init__(self, outcome: str, reason: str) -> None:
+        super().__init__(f"{outcome}: {reason}")
+        self.outcome = outcome
+        self.reason = reason
+
+
+class ExtractionError(MonitorError):
+    """HTML could not be turned into policy text."""
+
+
+class NotExtractable(ExtractionError):
+    """The snapshot holds no extractable policy text; ``reason`` says why in a few words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not extractable: {reason}")
+        self.reason = reason
+
+
+class DeliveryError(MonitorError):
+    """An alert could not be delivered. ``permanent`` failures are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent

@@ -1,0 +1,190 @@
+"""Reads for the CLI and the jobs. Nothing here writes."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.schema import (
+    AlertRecord,
+    CaptureRecord,
+    ChangeRecord,
+    PolicyRecord,
+    SnapshotRecord,
+    VersionRecord,
+)
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    id: int
+    content: bytes
+    content_type: str | None
+
+
+@dataclass(frozen=True)
+class PolicySummary:
+    policy: PolicyRecord
+    versions: int
+    captures: int
+    latest_version_at: datetime | None
+
+
+def policy_by_name(session: Session, name: str) -> PolicyRecord | None:
+    return session.scalar(select(PolicyRecord).where(PolicyRecord.name == name))
+
+
+def policy_names(session: Session) -> list[str]:
+    return list(session.scalars(select(PolicyRecord.name).order_by(PolicyRecord.name)))
+
+
+def policy_summaries(session: Session) -> list[PolicySummary]:
+    versions = (
+        select(
+            VersionRecord.policy_id,
+            func.count().label("n"),
+            func.max(VersionRecord.captured_at).label("latest"),
+        )
+        .group_by(VersionRecord.policy_id)
+        .subquery()
+    )
+    captures = select(CaptureRecord.policy_id, func.count().label("n")).group_by(CaptureRecord.policy_id).subquery()
+    rows = session.execute(
+        select(PolicyRecord, versions.c.n, captures.c.n, versions.c.latest)
+        .outerjoin(versions, versions.c.policy_id == PolicyRecord.id)
+        .outerjoin(captures, captures.c.policy_id == PolicyRecord.id)
+        .where(PolicyRecord.active.is_(True))
+        .order_by(PolicyRecord.name)
+    )
+    return [
+        PolicySummary(policy=policy, versions=n_versions or 0, captures=n_captures or 0, latest_version_at=latest)
+        for policy, n_versions, n_captures, latest in rows
+    ]
+
+
+def capture_is_recorded(session: Session, policy_id: int, timestamp: str, digest: str) -> bool:
+    found = session.scalar(
+        select(CaptureRecord.id).where(
+            CaptureRecord.policy_id == policy_id,
+            CaptureRecord.timestamp == timestamp,
+            CaptureRecord.digest == digest,
+        )
+    )
+    return found is not None
+
+
+def snapshot_for_digest(session: Session, digest: str) -> StoredSnapshot | None:
+    """Bytes we already hold for a CDX digest, from any policy's capture: no need to fetch them again."""
+    record = session.scalar(
+        select(SnapshotRecord)
+        .join(CaptureRecord, CaptureRecord.snapshot_id == SnapshotRecord.id)
+        .where(CaptureRecord.digest == digest)
+        .limit(1)
+    )
+    if record is None:
+        return None
+    return StoredSnapshot(id=record.id, content=zlib.decompress(record.content), content_type=record.content_type)
+
+
+def latest_version(session: Session, policy_id: int) -> VersionRecord | None:
+    return session.scalar(
+        select(VersionRecord)
+        .where(VersionRecord.policy_id == policy_id)
+        .order_by(VersionRecord.captured_at.desc(), VersionRecord.id.desc())
+        .limit(1)
+    )
+
+
+def earlier_version_with_text(session: Session, policy_id: int, text_hash: str) -> VersionRecord | None:
+    """The most recent version with this normalized text, if the policy ever had it."""
+    return session.scalar(
+        select(VersionRecord)
+        .where(VersionRecord.policy_id == policy_id, VersionRecord.text_hash == text_hash)
+        .order_by(VersionRecord.captured_at.desc(), VersionRecord.id.desc())
+        .limit(1)
+    )
+
+
+def version_at(session: Session, policy_id: int, at: datetime) -> VersionRecord | None:
+    """The version in force at ``at``: the newest one captured at or before it."""
+    return session.scalar(
+        select(VersionRecord)
+        .where(VersionRecord.policy_id == policy_id, VersionRecord.captured_at <= at)
+        .order_by(VersionRecord.captured_at.desc(), VersionRecord.id.desc())
+        .limit(1)
+    )
+
+
+def versions(session: Session, policy_id: int) -> list[VersionRecord]:
+    return list(
+        session.scalars(
+            select(VersionRecord)
+            .where(VersionRecord.policy_id == policy_id)
+            .order_by(VersionRecord.captured_at, VersionRecord.id)
+        )
+    )
+
+
+def captures(session: Session, policy_id: int) -> list[CaptureRecord]:
+    return list(
+        session.scalars(
+            select(CaptureRecord)
+            .where(CaptureRecord.policy_id == policy_id)
+            .order_by(CaptureRecord.timestamp, CaptureRecord.id)
+        )
+    )
+
+
+def changes_by_new_version(session: Session, policy_id: int) -> dict[int, ChangeRecord]:
+    rows = session.scalars(
+        select(ChangeRecord).where(ChangeRecord.policy_id == policy_id).options(selectinload(ChangeRecord.sections))
+    )
+    return {change.new_version_id: change for change in rows}
+
+
+def changes_since(session: Session, since: datetime | None) -> list[tuple[ChangeRecord, str]]:
+    """Every change whose new version was captured at or after ``since``, oldest first, with its policy name."""
+    query = (
+        select(ChangeRecord, PolicyRecord.name)
+        .join(PolicyRecord, PolicyRecord.id == ChangeRecord.policy_id)
+        .join(VersionRecord, VersionRecord.id == ChangeRecord.new_version_id)
+        .options(
+            selectinload(ChangeRecord.sections),
+            selectinload(ChangeRecord.old_version),
+            selectinload(ChangeRecord.new_version),
+        )
+        .order_by(VersionRecord.captured_at, ChangeRecord.id)
+    )
+    if since is not None:
+        query = query.where(VersionRecord.captured_at >= since)
+    return [(change, name) for change, name in session.execute(query)]
+
+
+def change_detail(session: Session, change_id: int) -> tuple[ChangeRecord, PolicyRecord] | None:
+    row = session.execute(
+        select(ChangeRecord, PolicyRecord)
+        .join(PolicyRecord, PolicyRecord.id == ChangeRecord.policy_id)
+        .where(ChangeRecord.id == change_id)
+        .options(
+            selectinload(ChangeRecord.sections),
+            selectinload(ChangeRecord.old_version),
+            selectinload(ChangeRecord.new_version),
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def alert_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(AlertRecord.status, func.count()).group_by(AlertRecord.status))
+    return {status: count for status, count in rows}
+
+
+def alerts(session: Session, *, status: str | None = None) -> list[AlertRecord]:
+    query = select(AlertRecord).order_by(AlertRecord.id)
+    if status is not None:
+        query = query.where(AlertRecord.status == status)
+    return list(session.scalars(query))

@@ -1,0 +1,285 @@
+"""Writes. Each function runs inside the caller's transaction (``Database.transaction()``) and keeps one invariant."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.schema import (
+    AlertRecord,
+    CaptureRecord,
+    ChangeRecord,
+    PolicyRecord,
+    SectionChangeRecord,
+    SnapshotRecord,
+    VersionRecord,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    name: str
+    url: str
+    site: str
+
+
+@dataclass(frozen=True)
+class CaptureRow:
+    timestamp: str
+    original_url: str
+    status: int | None
+    mimetype: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    timestamp: str
+    captured_at: datetime
+    original_url: str
+    title: str
+    markdown: str
+    text_hash: str
+    extractor_version: str
+
+
+@dataclass(frozen=True)
+class NewSectionChange:
+    kind: str
+    old_path: str | None
+    new_path: str | None
+    old_text: str
+    new_text: str
+    words: Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class NewChange:
+    version_class: str
+    sections: Sequence[NewSectionChange]
+    reverted_to_version_id: int | None
+    alertable: bool
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    recipient: str
+    channel: str
+    message_id: str
+
+
+def sync_policies(session: Session, specs: Iterable[PolicySpec]) -> None:
+    """Make the policies table match the config: add new names, update URLs, deactivate dropped ones.
+
+    A policy whose URL changes keeps its versions but restarts its cursor: the new URL has its own captures.
+    """
+    wanted = {spec.name: spec for spec in specs}
+    existing = {record.name: record for record in session.scalars(select(PolicyRecord))}
+    for name, spec in wanted.items():
+        record = existing.get(name)
+        if record is None:
+            session.add(PolicyRecord(name=spec.name, url=spec.url, site=spec.site, active=True))
+            continue
+        if record.url != spec.url:
+            record.url, record.cursor, record.next_poll_at = spec.url, None, None
+        record.site, record.active = spec.site, True
+    for name, record in existing.items():
+        if name not in wanted:
+            record.active = False
+
+
+def claim_due_policies(
+    session: Session, *, owner: str, now: datetime, limit: int, lease: timedelta, names: Sequence[str] = ()
+) -> list[PolicyRecord]:
+    """Claim up to ``limit`` due policies for ``owner``; rows another daemon holds are skipped, not waited for."""
+    query = (
+        select(PolicyRecord)
+        .where(PolicyRecord.active.is_(True))
+        .where((PolicyRecord.claim_expires_at.is_(None)) | (PolicyRecord.claim_expires_at < now))
+        .order_by(PolicyRecord.next_poll_at.is_not(None), PolicyRecord.next_poll_at, PolicyRecord.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if names:
+        query = query.where(PolicyRecord.name.in_(names))
+    else:
+        query = query.where((PolicyRecord.next_poll_at.is_(None)) | (PolicyRecord.next_poll_at <= now))
+    claimed = list(session.scalars(query))
+    for record in claimed:
+        record.claimed_by, record.claim_expires_at = owner, now + lease
+    return claimed
+
+
+def finish_poll(session: Session, policy_id: int, *, now: datetime, next_poll_at: datetime, error: str | None) -> None:
+    """Release the claim and schedule the next poll."""
+    session.execute(
+        update(PolicyRecord)
+        .where(PolicyRecord.id == policy_id)
+        .values(
+            claimed_by=None,
+            claim_expires_at=None,
+            last_polled_at=now,
+            next_poll_at=next_poll_at,
+            last_error=error,
+        )
+    )
+
+
+def mark_history_imported(session: Session, policy_id: int) -> None:
+    session.execute(update(PolicyRecord).where(PolicyRecord.id == policy_id).values(history_imported=True))
+
+
+def store_snapshot(session: Session, content: bytes, content_type: str | None) -> int:
+    """Store raw bytes once, addressed by their SHA-256; returns the snapshot id."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    existing = session.scalar(select(SnapshotRecord.id).where(SnapshotRecord.sha256 == sha256))
+    if existing is not None:
+        return existing
+    record = SnapshotRecord(
+        sha256=sha256, content=zlib.compress(content, 6), size=len(content), content_type=content_type
+    )
+    session.add(record)
+    session.flush()
+    return record.id
+
+
+def record_capture(
+    session: Session,
+    policy_id: int,
+    row: CaptureRow,
+    *,
+    outcome: str,
+    reason: str | None = None,
+    snapshot_id: int | None = None,
+    version_id: int | None = None,
+) -> int:
+    """Record a processed capture and move the policy's cursor up to it (never back)."""
+    record = CaptureRecord(
+        policy_id=policy_id,
+        timestamp=row.timestamp,
+        original_url=row.original_url,
+        status=row.status,
+        mimetype=row.mimetype,
+        digest=row.digest,
+        outcome=outcome,
+        reason=reason,
+        snapshot_id=snapshot_id,
+        version_id=version_id,
+    )
+    session.add(record)
+    session.execute(
+        update(PolicyRecord)
+        .where(PolicyRecord.id == policy_id)
+        .where((PolicyRecord.cursor.is_(None)) | (PolicyRecord.cursor < row.timestamp))
+        .values(cursor=row.timestamp)
+    )
+    session.flush()
+    return record.id
+
+
+def add_version(session: Session, policy_id: int, version: NewVersion) -> int:
+    record = VersionRecord(
+        policy_id=policy_id,
+        timestamp=version.timestamp,
+        captured_at=version.captured_at,
+        original_url=version.original_url,
+        title=version.title,
+        markdown=version.markdown,
+        text_hash=version.text_hash,
+        extractor_version=version.extractor_version,
+    )
+    session.add(record)
+    session.flush()
+    return record.id
+
+
+def add_change(
+    session: Session, policy_id: int, *, old_version_id: int, new_version_id: int, change: NewChange
+) -> int:
+    """Store a change with its section changes; queue its alerts with ``queue_alerts`` in the same transaction."""
+    record = ChangeRecord(
+        policy_id=policy_id,
+        old_version_id=old_version_id,
+        new_version_id=new_version_id,
+        version_class=change.version_class,
+        reverted_to_version_id=change.reverted_to_version_id,
+        alertable=change.alertable,
+        sections=[_section_record(position, section) for position, section in enumerate(change.sections)],
+    )
+    session.add(record)
+    session.flush()
+    return record.id
+
+
+def queue_alerts(session: Session, change_id: int, alerts: Sequence[NewAlert]) -> None:
+    """Put one outbox row per (change, recipient, channel); the table's unique key forbids a second."""
+    for alert in alerts:
+        session.add(
+            AlertRecord(
+                change_id=change_id,
+                recipient=alert.recipient,
+                channel=alert.channel,
+                message_id=alert.message_id,
+                status="pending",
+                next_attempt_at=utcnow(),
+            )
+        )
+    session.flush()
+
+
+def _section_record(position: int, section: NewSectionChange) -> SectionChangeRecord:
+    return SectionChangeRecord(
+        position=position,
+        kind=section.kind,
+        old_path=section.old_path,
+        new_path=section.new_path,
+        old_text=section.old_text,
+        new_text=section.new_text,
+        words=[list(op) for op in section.words],
+    )
+
+
+def claim_pending_alerts(
+    session: Session, *, owner: str, now: datetime, limit: int, lease: timedelta
+) -> list[AlertRecord]:
+    """Claim pending alerts that are due; another sender's claimed rows are skipped."""
+    query = (
+        select(AlertRecord)
+        .where(AlertRecord.status == "pending")
+        .where(AlertRecord.next_attempt_at <= now)
+        .where((AlertRecord.claim_expires_at.is_(None)) | (AlertRecord.claim_expires_at < now))
+        .order_by(AlertRecord.next_attempt_at, AlertRecord.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = list(session.scalars(query))
+    for alert in claimed:
+        alert.claimed_by, alert.claim_expires_at = owner, now + lease
+    return claimed
+
+
+def mark_alert_sent(session: Session, alert_id: int, *, now: datetime, response: str) -> None:
+    _finish_alert(session, alert_id, status="sent", sent_at=now, response=response, last_error=None)
+
+
+def mark_alert_failed(session: Session, alert_id: int, *, error: str) -> None:
+    _finish_alert(session, alert_id, status="failed", last_error=error)
+
+
+def reschedule_alert(session: Session, alert_id: int, *, next_attempt_at: datetime, error: str) -> None:
+    _finish_alert(session, alert_id, status="pending", next_attempt_at=next_attempt_at, last_error=error)
+
+
+def _finish_alert(session: Session, alert_id: int, **values: object) -> None:
+    session.execute(
+        update(AlertRecord)
+        .where(AlertRecord.id == alert_id)
+        .values(claimed_by=None, claim_expires_at=None, attempts=AlertRecord.attempts + 1, **values)
+    )

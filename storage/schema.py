@@ -1,0 +1,194 @@
+"""Mapped classes. Every timestamp column holds a UTC-aware datetime; Wayback timestamps stay 14-digit text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; hands back aware datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: use UTC-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class PolicyRecord(Base):
+    __tablename__ = "policies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    site: Mapped[str] = mapped_column(String(253))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The 14-digit timestamp of the newest capture whose outcome is recorded; CDX `from` is inclusive.
+    cursor: Mapped[str | None] = mapped_column(String(14))
+    history_imported: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SnapshotRecord(Base):
+    """Raw archived bytes, zlib-compressed, addressed by the SHA-256 of the uncompressed bytes."""
+
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VersionRecord(Base):
+    """A distinct text of a policy, first seen in the capture at ``timestamp``."""
+
+    __tablename__ = "versions"
+    __table_args__ = (Index("ix_versions_policy_captured", "policy_id", "captured_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"))
+    timestamp: Mapped[str] = mapped_column(String(14))
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    original_url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    markdown: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64), index=True)
+    extractor_version: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    policy: Mapped[PolicyRecord] = relationship()
+
+
+class CaptureRecord(Base):
+    """One CDX row we processed, with its outcome."""
+
+    __tablename__ = "captures"
+    __table_args__ = (UniqueConstraint("policy_id", "timestamp", "digest", name="uq_captures_policy_ts_digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"))
+    timestamp: Mapped[str] = mapped_column(String(14))
+    original_url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    mimetype: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChangeRecord(Base):
+    """The difference between a version and its predecessor."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"), index=True)
+    old_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+    new_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), unique=True)
+    version_class: Mapped[str] = mapped_column(String(40))
+    reverted_to_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    # False for changes found while importing a newly tracked policy's past: stored, never alerted.
+    alertable: Mapped[bool] = mapped_column(Boolean)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    old_version: Mapped[VersionRecord] = relationship(foreign_keys=[old_version_id])
+    new_version: Mapped[VersionRecord] = relationship(foreign_keys=[new_version_id])
+    sections: Mapped[list[SectionChangeRecord]] = relationship(
+        order_by="SectionChangeRecord.position", cascade="all, delete-orphan"
+    )
+
+
+class SectionChangeRecord(Base):
+    __tablename__ = "section_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    old_path: Mapped[str | None] = mapped_column(Text)
+    new_path: Mapped[str | None] = mapped_column(Text)
+    old_text: Mapped[str] = mapped_column(Text)
+    new_text: Mapped[str] = mapped_column(Text)
+    words: Mapped[list[list[str]]] = mapped_column(JSON)  # [[kind, text], ...]
+
+
+class AlertRecord(Base):
+    """The outbox: one row per (change, recipient, channel), delivered at most once."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("change_id", "recipient", "channel", name="uq_alerts_change_recipient_channel"),
+        Index("ix_alerts_status_next_attempt", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    channel: Mapped[str] = mapped_column(String(40), default="email")
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
+    message_id: Mapped[str] = mapped_column(String(320))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    change: Mapped[ChangeRecord] = relationship()

@@ -1,0 +1,45 @@
+"""Shared fixtures: the database (SQLite, and PostgreSQL when configured), the fake archive, the SMTP server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from storage.db import normalize_url
+from tests.fixtures_archive import fake_archive  # noqa: F401  (fixture)
+from tests.smtp_server import smtp_server  # noqa: F401  (fixture)
+
+ENV_TEST_DATABASE = "POLICY_MONITOR_TEST_DATABASE_URL"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a private schema in the configured PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'policy-monitor.db'}"
+        return
+    base = os.environ.get(ENV_TEST_DATABASE)
+    if not base:
+        pytest.skip(f"PostgreSQL tests need ${ENV_TEST_DATABASE}")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalize_url(base))
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = make_url(normalize_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'policy-monitor.db'}"
