@@ -276,7 +276,7 @@ def changes(obj: _Context, since: str | None, as_json: bool) -> None:
 def status(obj: _Context, as_json: bool) -> None:
     """Show the outbox and each policy's last poll error."""
     with obj.app() as app, app.database.reader() as session:
-        result = {"alerts": history.alert_status(session), "policies": history.policy_list(session)}
+        result: dict[str, Any] = {"alerts": history.alert_status(session), "policies": history.policy_list(session)}
     if as_json:
         _print_json(result)
         return

@@ -200,9 +200,7 @@ def add_version(session: Session, policy_id: int, version: NewVersion) -> int:
     return record.id
 
 
-def add_change(
-    session: Session, policy_id: int, *, old_version_id: int, new_version_id: int, change: NewChange
-) -> int:
+def add_change(session: Session, policy_id: int, *, old_version_id: int, new_version_id: int, change: NewChange) -> int:
     """Store a change with its section changes; queue its alerts with ``queue_alerts`` in the same transaction."""
     record = ChangeRecord(
         policy_id=policy_id,

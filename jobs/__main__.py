@@ -1,0 +1,5 @@
+"""``python -m jobs`` runs the policy-monitor command."""
+
+from jobs.cli import main
+
+main()

@@ -1,0 +1,335 @@
+"""Alert bodies for one ``Change``: subject, plain text and HTML.
+
+Everything taken from an archived policy is untrusted: the HTML renderer escapes every piece of it and links
+only to the archive.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitor.models import (
+    Change,
+    SectionChange,
+    SectionChangeKind,
+    VersionClass,
+    WordOp,
+    WordOpKind,
+    timestamp_to_datetime,
+)
+
+SECTION_CHAR_LIMIT = 4000  # policy text shown per section, markers not counted
+MAX_SECTIONS_SHOWN = 25
+CONTEXT_WORDS = 25  # unchanged words kept on each side of a change
+
+_ADDED_REMOVED = {SectionChangeKind.ADDED, SectionChangeKind.REMOVED}
+_VERSION_LABELS = {
+    VersionClass.SUBSTANTIVE: "Substantive change",
+    VersionClass.FORMATTING_ONLY: "Formatting-only change",
+    VersionClass.LINK_ONLY: "Link-only change",
+    VersionClass.DATE_ONLY: "Date-only change",
+    VersionClass.REVERTED: "Reverted to an earlier version",
+}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+_STYLE_BODY = "margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#222"
+_STYLE_H1 = "font-size:20px;margin:0 0 4px"
+_STYLE_MUTED = "margin:0 0 8px;color:#555"
+_STYLE_H2 = "font-size:15px;margin:24px 0 6px;padding-bottom:2px;border-bottom:1px solid #ddd"
+_STYLE_KIND = "display:inline-block;padding:0 6px;margin-right:6px;border-radius:3px;background:#eee;font-weight:normal"
+_STYLE_TEXT = "white-space:pre-wrap;margin:0;font-family:Georgia,'Times New Roman',serif"
+_STYLE_DEL = "background:#fdd;color:#900"
+_STYLE_INS = "background:#dfd;color:#060"
+
+
+@dataclass(frozen=True)
+class ChangeNotice:
+    """Everything an alert about one change says."""
+
+    policy_name: str
+    policy_url: str
+    old_timestamp: str | None  # 14-digit Wayback timestamp of the previous version's capture (None if first)
+    new_timestamp: str
+    change: Change
+    archive_url: str = "https://web.archive.org"
+    change_id: int | None = None
+
+    @property
+    def old_date(self) -> str | None:
+        return _date(self.old_timestamp) if self.old_timestamp else None
+
+    @property
+    def new_date(self) -> str:
+        return _date(self.new_timestamp)
+
+    def wayback_url(self, timestamp: str) -> str:
+        """The archive's view-mode page of a capture, for humans."""
+        return f"{self.archive_url.rstrip('/')}/web/{timestamp}/{self.policy_url}"
+
+    @property
+    def diff_command(self) -> str:
+        return f"policy-monitor diff {shlex.quote(self.policy_name)} --to {self.new_date}"
+
+
+@dataclass(frozen=True)
+class _Body:
+    """One section change as shown: word runs already condensed and trimmed."""
+
+    change: SectionChange
+    ops: tuple[WordOp, ...]  # empty when the text itself did not change
+    truncated: bool
+
+
+# ---- subject ----------------------------------------------------------------------------------------------------
+
+
+def render_subject(notice: ChangeNotice) -> str:
+    """``[policy-monitor] NAME: 2 sections changed, 1 added (2015-06-23)``."""
+    name = _single_line(notice.policy_name)
+    summary = _summary(notice.change)
+    return f"[policy-monitor] {name}: {summary} ({notice.new_date})"
+
+
+def _summary(change: Change) -> str:
+    kinds = [section.kind for section in change.sections]
+    added = kinds.count(SectionChangeKind.ADDED)
+    removed = kinds.count(SectionChangeKind.REMOVED)
+    changed = len(kinds) - added - removed
+    counts = [(changed, "changed"), (added, "added"), (removed, "removed")]
+    parts = [f"{n} {verb}" for n, verb in counts if n]
+    if not parts:
+        return _version_label(change.version_class).lower()
+    first, _, verb = parts[0].partition(" ")
+    parts[0] = f"{first} {_plural(int(first), 'section')} {verb}"
+    return ", ".join(parts)
+
+
+# ---- plain text ---------------------------------------------------------------------------------------------------
+
+
+def render_text(notice: ChangeNotice) -> str:
+    """The plain-text part: header, one block per section change, archive links, the CLI hint."""
+    lines = [notice.policy_name, notice.policy_url, "", _captured_line(notice), ""]
+    for body in _bodies(notice.change):
+        lines.append(f"== {_heading(body.change)} ==")
+        lines.append(_text_body(body))
+        lines.append("")
+    hidden = len(notice.change.sections) - MAX_SECTIONS_SHOWN
+    if hidden > 0:
+        lines += [f"… and {hidden} more section {_plural(hidden, 'change')} (see the full diff)", ""]
+    if notice.old_timestamp:
+        lines.append(f"Previous version: {notice.wayback_url(notice.old_timestamp)}")
+    lines.append(f"New version:      {notice.wayback_url(notice.new_timestamp)}")
+    lines += ["", f"Full diff: {notice.diff_command}"]
+    if notice.change_id is not None:
+        lines.append(f"Change #{notice.change_id}")
+    return "\n".join(lines) + "\n"
+
+
+def _captured_line(notice: ChangeNotice) -> str:
+    label = _version_label(notice.change.version_class)
+    if notice.old_date is None:
+        return f"Captured {notice.new_date} (first version) · {label}"
+    return f"Captured {notice.old_date} → {notice.new_date} · {label}"
+
+
+def _heading(section: SectionChange) -> str:
+    old, new = section.old_path, section.new_path
+    if old and new and old != new:
+        return f"{section.kind}: {old} → {new}"
+    return f"{section.kind}: {new or old or '(untitled)'}"
+
+
+def _text_body(body: _Body) -> str:
+    if not body.ops:
+        return "(text unchanged)"
+    pieces: list[str] = []
+    previous: WordOpKind | None = None
+    for op in body.ops:
+        joint = "" if not pieces or (previous is WordOpKind.DELETE and op.kind is WordOpKind.INSERT) else " "
+        if op.kind is WordOpKind.DELETE:
+            pieces.append(f"{joint}[-{op.text}-]")
+        elif op.kind is WordOpKind.INSERT:
+            pieces.append(f"{joint}{{+{op.text}+}}")
+        else:
+            pieces.append(joint + op.text)
+        previous = op.kind
+    return "".join(pieces) + (" (truncated)" if body.truncated else "")
+
+
+# ---- HTML ---------------------------------------------------------------------------------------------------------
+
+
+def render_html(notice: ChangeNotice) -> str:
+    """The HTML part: same content as the text, every piece of policy text escaped, inline styles only."""
+    e = _escape
+    parts = [
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">',
+        f"<title>{e(render_subject(notice))}</title></head>",
+        f'<body style="{_STYLE_BODY}">',
+        f'<h1 style="{_STYLE_H1}">{e(notice.policy_name)}</h1>',
+        f'<p style="{_STYLE_MUTED}">{e(notice.policy_url)}</p>',
+        f"<p>{_html_captured(notice)}</p>",
+    ]
+    parts += [_html_section(body) for body in _bodies(notice.change)]
+    hidden = len(notice.change.sections) - MAX_SECTIONS_SHOWN
+    if hidden > 0:
+        parts.append(f"<p>… and {hidden} more section {_plural(hidden, 'change')} (see the full diff)</p>")
+    parts.append(_html_links(notice))
+    footer = f"Full diff: <code>{e(notice.diff_command)}</code>"
+    if notice.change_id is not None:
+        footer += f"<br>Change #{notice.change_id}"
+    parts += [f'<p style="{_STYLE_MUTED}">{footer}</p>', "</body></html>"]
+    return "\n".join(parts) + "\n"
+
+
+def _html_captured(notice: ChangeNotice) -> str:
+    label = _escape(_version_label(notice.change.version_class))
+    new = _link(notice.wayback_url(notice.new_timestamp), notice.new_date)
+    if notice.old_timestamp is None or notice.old_date is None:
+        return f"Captured {new} (first version) · {label}"
+    old = _link(notice.wayback_url(notice.old_timestamp), notice.old_date)
+    return f"Captured {old} → {new} · {label}"
+
+
+def _html_section(body: _Body) -> str:
+    section = body.change
+    old, new = section.old_path, section.new_path
+    path = f"{_escape(old)} → {_escape(new)}" if old and new and old != new else _escape(new or old or "(untitled)")
+    kind = f'<span style="{_STYLE_KIND}">{_escape(section.kind)}</span>'
+    return f'<h2 style="{_STYLE_H2}">{kind}{path}</h2>\n<p style="{_STYLE_TEXT}">{_html_ops(body)}</p>'
+
+
+def _html_ops(body: _Body) -> str:
+    if not body.ops:
+        return "<em>(text unchanged)</em>"
+    pieces = []
+    for op in body.ops:
+        text = _escape(op.text)
+        if op.kind is WordOpKind.DELETE:
+            pieces.append(f'<del style="{_STYLE_DEL}">{text}</del>')
+        elif op.kind is WordOpKind.INSERT:
+            pieces.append(f'<ins style="{_STYLE_INS}">{text}</ins>')
+        else:
+            pieces.append(text)
+    return " ".join(pieces) + (" <em>(truncated)</em>" if body.truncated else "")
+
+
+def _html_links(notice: ChangeNotice) -> str:
+    links = []
+    if notice.old_timestamp:
+        url = notice.wayback_url(notice.old_timestamp)
+        links.append(f"Previous version: {_link(url, url)}")
+    url = notice.wayback_url(notice.new_timestamp)
+    links.append(f"New version: {_link(url, url)}")
+    return "<p>" + "<br>\n".join(links) + "</p>"
+
+
+def _link(url: str, label: str) -> str:
+    # Only web URLs become links; archive_url comes from configuration but a typo must not make a javascript: link.
+    if not url.lower().startswith(("https://", "http://")):
+        return _escape(label)
+    return f'<a href="{_escape(url)}">{_escape(label)}</a>'
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+# ---- section bodies -----------------------------------------------------------------------------------------------
+
+
+def _bodies(change: Change) -> list[_Body]:
+    return [_body(section) for section in change.sections[:MAX_SECTIONS_SHOWN]]
+
+
+def _body(section: SectionChange) -> _Body:
+    ops = _condense(_section_ops(section))
+    shown, truncated = _truncate(ops, SECTION_CHAR_LIMIT)
+    return _Body(section, tuple(shown), truncated)
+
+
+def _section_ops(section: SectionChange) -> list[WordOp]:
+    """What to show for a section: the new text if added, the old if removed, else the word diff."""
+    if section.kind is SectionChangeKind.ADDED:
+        return [WordOp(WordOpKind.EQUAL, section.new_text)] if section.new_text else []
+    if section.kind is SectionChangeKind.REMOVED:
+        return [WordOp(WordOpKind.EQUAL, section.old_text)] if section.old_text else []
+    if any(op.kind is not WordOpKind.EQUAL for op in section.words):
+        return [op for op in section.words if op.text]
+    if section.words or section.old_text == section.new_text:
+        return []
+    # No word diff supplied: show the whole old text replaced by the whole new one.
+    return [
+        op
+        for op in (WordOp(WordOpKind.DELETE, section.old_text), WordOp(WordOpKind.INSERT, section.new_text))
+        if op.text
+    ]
+
+
+def _condense(ops: Sequence[WordOp]) -> list[WordOp]:
+    """Shorten long unchanged runs to a little context either side of each change."""
+    if all(op.kind is WordOpKind.EQUAL for op in ops):
+        return list(ops)
+    out = []
+    for index, op in enumerate(ops):
+        if op.kind is not WordOpKind.EQUAL:
+            out.append(op)
+            continue
+        words = op.text.split(" ")
+        keep_head = CONTEXT_WORDS if index > 0 else 0
+        keep_tail = CONTEXT_WORDS if index < len(ops) - 1 else 0
+        if len(words) > keep_head + keep_tail + 5:
+            text = " ".join([*words[:keep_head], "…", *words[len(words) - keep_tail :]])
+            op = WordOp(WordOpKind.EQUAL, text)
+        out.append(op)
+    return out
+
+
+def _truncate(ops: Sequence[WordOp], limit: int) -> tuple[list[WordOp], bool]:
+    """At most ``limit`` characters of policy text, cut between words, markers left intact."""
+    out: list[WordOp] = []
+    used = 0
+    for op in ops:
+        room = limit - used
+        if len(op.text) <= room:
+            out.append(op)
+            used += len(op.text) + 1
+            continue
+        cut = _cut_at_word(op.text, room)
+        if cut:
+            out.append(WordOp(op.kind, cut))
+        return out, True
+    return out, False
+
+
+def _cut_at_word(text: str, room: int) -> str:
+    if room <= 0:
+        return ""
+    head = text[:room]
+    space = max(head.rfind(" "), head.rfind("\n"))
+    return (head[:space] if space > room // 2 else head).rstrip()
+
+
+# ---- small helpers ------------------------------------------------------------------------------------------------
+
+
+def _date(timestamp: str) -> str:
+    return timestamp_to_datetime(timestamp).strftime("%Y-%m-%d")
+
+
+def _version_label(version_class: VersionClass) -> str:
+    return _VERSION_LABELS.get(version_class, str(version_class))
+
+
+def _plural(n: int, noun: str) -> str:
+    return noun if n == 1 else f"{noun}s"
+
+
+def _single_line(text: str) -> str:
+    """Header-safe: no line breaks or control characters (they would end or corrupt the header)."""
+    return " ".join(_CONTROL.sub(" ", text).split())

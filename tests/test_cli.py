@@ -1,0 +1,147 @@
+"""The policy-monitor command as a user runs it: text and JSON answers, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from jobs.cli import cli
+from tests.corpus import SNAPSHOTS
+
+URL = "https://bsky.social/about/support/privacy-policy"
+HISTORY = "bluesky-privacy-policy"
+
+
+def config_text(archive_url: str, smtp_port: int, database: Path) -> str:
+    return f"""
+[storage]
+url = "sqlite:///{database}"
+[wayback]
+base_url = "{archive_url}"
+user_agent = "policy-monitor-tests (+mailto:tests@example.org)"
+cdx_per_minute = 6000
+captures_per_second = 200
+[email]
+smtp_host = "127.0.0.1"
+smtp_port = {smtp_port}
+sender = "policy-monitor@example.org"
+recipients = ["privacy-team@example.org"]
+[[policies]]
+name = "Bluesky"
+url = "{URL}"
+"""
+
+
+@pytest.fixture
+def config(tmp_path: Path, fake_archive, smtp_server) -> Path:  # type: ignore[no-untyped-def]
+    path = tmp_path / "config.toml"
+    path.write_text(config_text(fake_archive.base_url, smtp_server.port, tmp_path / "pm.db"))
+    return path
+
+
+@pytest.fixture
+def polled(config: Path, fake_archive) -> Path:  # type: ignore[no-untyped-def]
+    fake_archive.add_history(HISTORY, URL, count=3)
+    assert run(config, "poll").exit_code == 0
+    return config
+
+
+def run(config: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(config), *args])
+
+
+def test_help_explains_every_command() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    for command in ("daemon", "poll", "extract", "list", "history", "show", "diff", "changes", "status"):
+        assert command in result.output
+
+
+def test_extract_prints_the_reference_header_line_of_a_snapshot() -> None:
+    html = SNAPSHOTS / "00extreme.com" / "20120617142727.html"
+    reference = (SNAPSHOTS / "00extreme.com" / "20120617142727.md").read_text().splitlines()[0]
+    result = CliRunner().invoke(
+        cli,
+        ["extract", str(html), "--url", "http://www.00extreme.com/privacy_policy.php", "--timestamp", "20120617142727"],
+    )
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == reference
+
+
+def test_poll_reports_what_it_stored(config: Path, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_history(HISTORY, URL, count=2)
+    result = run(config, "poll")
+    assert result.exit_code == 0
+    assert "Bluesky: 2 new captures" in result.output
+
+
+def test_list_shows_each_policy_with_its_versions(polled: Path) -> None:
+    rows = json.loads(run(polled, "list", "--json").output)
+    assert [(r["name"], r["versions"]) for r in rows] == [("Bluesky", 3)]
+
+
+def test_history_lists_versions_oldest_first(polled: Path) -> None:
+    rows = json.loads(run(polled, "history", "Bluesky", "--json").output)
+    assert [r["timestamp"] for r in rows] == sorted(r["timestamp"] for r in rows)
+    assert rows[0]["class"] == "first"
+
+
+def test_history_captures_lists_each_outcome(polled: Path) -> None:
+    rows = json.loads(run(polled, "history", "Bluesky", "--captures", "--json").output)
+    assert {r["outcome"] for r in rows} == {"stored"}
+
+
+def test_show_at_a_date_prints_the_version_then_in_force(polled: Path, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    second = json.loads(run(polled, "history", "Bluesky", "--json").output)[1]
+    day = f"{second['timestamp'][:4]}-{second['timestamp'][4:6]}-{second['timestamp'][6:8]}"
+    result = run(polled, "show", "Bluesky", "--at", day)
+    assert result.exit_code == 0
+    assert result.output.startswith("> *The following text is extracted and transformed from the bsky.social")
+    assert f"/web/{second['timestamp']}id_/" in result.output.splitlines()[0]
+
+
+def test_diff_lists_section_changes_between_the_last_two_versions(polled: Path) -> None:
+    result = json.loads(run(polled, "diff", "Bluesky", "--json").output)
+    assert result["old"]["id"] != result["new"]["id"]
+    assert result["sections"]
+    assert {"kind", "old_path", "new_path", "words"} <= set(result["sections"][0])
+
+
+def test_changes_lists_changes_since_a_date(polled: Path) -> None:
+    rows = json.loads(run(polled, "changes", "--since", "2000-01-01", "--json").output)
+    assert len(rows) == 2 and all(r["policy"] == "Bluesky" for r in rows)
+
+
+def test_an_unknown_policy_name_is_one_line_and_exit_code_2(polled: Path) -> None:
+    result = run(polled, "show", "Nope")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == ["policy-monitor: no policy named 'Nope' (known: Bluesky)"]
+
+
+def test_an_unreadable_date_is_one_line_and_exit_code_2(polled: Path) -> None:
+    result = run(polled, "show", "Bluesky", "--at", "last tuesday")
+    assert result.exit_code == 2
+    assert "cannot read the date 'last tuesday'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_date_before_the_first_version_says_so(polled: Path) -> None:
+    result = run(polled, "show", "Bluesky", "--at", "1999-01-01")
+    assert result.exit_code == 2
+    assert "no stored version of 'Bluesky' on or before 1999-01-01" in result.stderr
+
+
+def test_a_malformed_config_names_the_key_and_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[schedule]\npoll_interval = "often"\n')
+    result = run(path, "list")
+    assert result.exit_code == 2
+    assert "line 2: schedule.poll_interval must be a duration" in result.stderr
+
+
+def test_poll_of_an_unknown_policy_is_refused(config: Path) -> None:
+    result = run(config, "poll", "--policy", "Nope")
+    assert result.exit_code == 2
+    assert "no policy named 'Nope'" in result.stderr

@@ -1,0 +1,134 @@
+"""The poll workflow against the fake archive: what is fetched, stored, recorded and alerted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from jobs.app import App
+from jobs.poll import poll_due
+from storage import queries
+from tests.apps import make_settings, start_app
+
+URL = "https://bsky.social/about/support/privacy-policy"
+HISTORY = "bluesky-privacy-policy"
+
+
+@pytest.fixture
+def app(fake_archive, smtp_server, sqlite_url) -> Iterator[App]:  # type: ignore[no-untyped-def]
+    settings = make_settings(
+        database_url=sqlite_url,
+        archive_url=fake_archive.base_url,
+        smtp_port=smtp_server.port,
+        policies=[{"name": "Bluesky", "url": URL}],
+    )
+    application = start_app(settings)
+    yield application
+    application.close()
+
+
+def playback_requests(fake_archive) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.path for r in fake_archive.requests if r.path.startswith("/web/")]
+
+
+def outcomes(app: App) -> list[tuple[str, str]]:
+    with app.database.reader() as session:
+        policy = queries.policy_by_name(session, "Bluesky")
+        assert policy is not None
+        return [(c.timestamp, c.outcome) for c in queries.captures(session, policy.id)]
+
+
+def stored_versions(app: App) -> list[str]:
+    with app.database.reader() as session:
+        policy = queries.policy_by_name(session, "Bluesky")
+        assert policy is not None
+        return [v.timestamp for v in queries.versions(session, policy.id)]
+
+
+def test_first_poll_imports_every_distinct_capture_oldest_first(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    captures = fake_archive.add_history(HISTORY, URL, count=3)
+    poll_due(app)
+    assert stored_versions(app) == [c.timestamp for c in captures]
+
+
+def test_a_poll_with_nothing_new_sends_one_cdx_request_and_fetches_nothing(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_history(HISTORY, URL, count=2)
+    poll_due(app)
+    fake_archive.clear_requests()
+    poll_due(app, names=("Bluesky",))
+    assert [r.path for r in fake_archive.requests] == ["/cdx/search/cdx"]
+
+
+def test_a_known_digest_is_not_fetched_again_and_its_return_is_a_reverted_version(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_history(HISTORY, URL, count=2)
+    fake_archive.add_capture(URL, "20250101000000", fake_archive.render_history_version(HISTORY, 0))
+    poll_due(app)
+    assert len(playback_requests(fake_archive)) == 2
+    assert outcomes(app)[-1] == ("20250101000000", "duplicate")
+    with app.database.reader() as session:
+        history = queries.changes_since(session, None)
+    assert history[-1][0].version_class == "reverted"
+
+
+def test_the_import_queues_no_alerts(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_history(HISTORY, URL, count=3)
+    poll_due(app)
+    with app.database.reader() as session:
+        assert queries.alert_counts(session) == {}
+
+
+def test_a_new_text_after_the_import_queues_one_alert_per_recipient(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_history(HISTORY, URL, count=1)
+    poll_due(app)
+    fake_archive.add_history(HISTORY, URL, count=1, start=1)
+    poll_due(app, names=("Bluesky",))
+    with app.database.reader() as session:
+        assert queries.alert_counts(session) == {"pending": 2}
+
+
+def test_a_failed_fetch_keeps_the_cursor_and_the_next_poll_stores_each_capture_once(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    captures = fake_archive.add_history(HISTORY, URL, count=3)
+    fake_archive.inject(503, count=100, path_prefix=f"/web/{captures[1].timestamp}")
+    report = poll_due(app)[0]
+    assert report.error is not None
+    assert [ts for ts, _ in outcomes(app)] == [captures[0].timestamp]
+    fake_archive.clear_faults()
+    poll_due(app, names=("Bluesky",))
+    assert [ts for ts, _ in outcomes(app)] == [c.timestamp for c in captures]
+    assert stored_versions(app) == [c.timestamp for c in captures]
+
+
+def test_a_429_pauses_every_request_to_the_archive(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_history(HISTORY, URL, count=1)
+    fake_archive.inject(429, count=1, path_prefix="/cdx")
+    report = poll_due(app)[0]
+    assert report.error is not None and "rate limited" in report.error
+    sent = len(fake_archive.requests)
+    again = poll_due(app, names=("Bluesky",))[0]
+    assert again.error is not None and "paused" in again.error
+    assert len(fake_archive.requests) == sent  # nothing was sent during the pause
+
+
+def test_a_page_that_is_not_html_is_recorded_as_not_extractable(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_history(HISTORY, URL, count=1)
+    fake_archive.add_capture(URL, "20250101000000", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    poll_due(app)
+    assert outcomes(app)[-1] == ("20250101000000", "not-extractable")
+    assert len(stored_versions(app)) == 1
+
+
+def test_a_capture_the_archive_cannot_play_back_is_recorded_as_no_capture(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_history(HISTORY, URL, count=2)
+    fake_archive.add_capture(URL, "20260101000000", b"<html><body><p>unplayable</p></body></html>", playable=False)
+    poll_due(app)
+    assert outcomes(app)[-1] == ("20260101000000", "no-capture")
+
+
+def test_a_new_digest_with_the_same_text_makes_no_new_version(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_history(HISTORY, URL, count=1)
+    page = fake_archive.render_history_version(HISTORY, 0)
+    fake_archive.add_capture(URL, "20250101000000", page.replace(b"</footer>", b" Cookie settings</footer>"))
+    poll_due(app)
+    assert outcomes(app)[-1] == ("20250101000000", "stored")
+    assert len(stored_versions(app)) == 1

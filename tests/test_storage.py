@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+
+from storage import queries
+from storage.db import Database, open_database
+from storage.repository import (
+    CaptureRow,
+    NewAlert,
+    NewChange,
+    NewVersion,
+    PolicySpec,
+    add_change,
+    add_version,
+    claim_due_policies,
+    claim_pending_alerts,
+    finish_poll,
+    queue_alerts,
+    record_capture,
+    store_snapshot,
+    sync_policies,
+)
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = open_database(database_url)
+    with db.transaction() as session:
+        sync_policies(
+            session,
+            [
+                PolicySpec("A", "https://a.example/privacy", "a.example"),
+                PolicySpec("B", "https://b.example/p", "b.example"),
+            ],
+        )
+    yield db
+    db.dispose()
+
+
+def policy_id(db: Database, name: str) -> int:
+    with db.reader() as session:
+        policy = queries.policy_by_name(session, name)
+        assert policy is not None
+        return policy.id
+
+
+def row(timestamp: str, digest: str = "D1") -> CaptureRow:
+    return CaptureRow(
+        timestamp=timestamp, original_url="https://a.example/privacy", status=200, mimetype="text/html", digest=digest
+    )
+
+
+def version(timestamp: str, text: str = "# T\n\nbody\n") -> NewVersion:
+    captured = datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    return NewVersion(
+        timestamp, captured, "https://a.example/privacy", "T", text, text_hash=str(hash(text)), extractor_version="1"
+    )
+
+
+def test_migrations_create_every_table(database: Database) -> None:
+    tables = set(inspect(database.engine).get_table_names())
+    assert {"policies", "captures", "snapshots", "versions", "changes", "section_changes", "alerts"} <= tables
+
+
+def test_opening_twice_upgrades_nothing_and_keeps_data(database_url: str, database: Database) -> None:
+    again = open_database(database_url)
+    with again.reader() as session:
+        assert queries.policy_names(session) == ["A", "B"]
+    again.dispose()
+
+
+def test_snapshots_are_stored_once_per_content(database: Database) -> None:
+    with database.transaction() as session:
+        first = store_snapshot(session, b"<html>same</html>", "text/html")
+        second = store_snapshot(session, b"<html>same</html>", "text/html")
+    assert first == second
+
+
+def test_snapshot_bytes_come_back_by_cdx_digest(database: Database) -> None:
+    a = policy_id(database, "A")
+    with database.transaction() as session:
+        snapshot_id = store_snapshot(session, b"<html>held</html>", "text/html; charset=utf-8")
+        record_capture(session, a, row("20150101000000", "DIGEST"), outcome="stored", snapshot_id=snapshot_id)
+    with database.reader() as session:
+        held = queries.snapshot_for_digest(session, "DIGEST")
+    assert held is not None and held.content == b"<html>held</html>"
+    assert held.content_type == "text/html; charset=utf-8"
+
+
+def test_recording_a_capture_moves_the_cursor_forward_only(database: Database) -> None:
+    a = policy_id(database, "A")
+    with database.transaction() as session:
+        record_capture(session, a, row("20160101000000", "X"), outcome="stored")
+        record_capture(session, a, row("20150101000000", "Y"), outcome="stored")
+    with database.reader() as session:
+        policy = queries.policy_by_name(session, "A")
+        assert policy is not None and policy.cursor == "20160101000000"
+
+
+def test_the_same_capture_cannot_be_recorded_twice(database: Database) -> None:
+    a = policy_id(database, "A")
+    with database.transaction() as session:
+        record_capture(session, a, row("20150101000000"), outcome="stored")
+    with pytest.raises(IntegrityError), database.transaction() as session:
+        record_capture(session, a, row("20150101000000"), outcome="duplicate")
+
+
+def test_version_at_a_date_is_the_newest_captured_before_it(database: Database) -> None:
+    a = policy_id(database, "A")
+    with database.transaction() as session:
+        add_version(session, a, version("20150101000000", "one"))
+        second = add_version(session, a, version("20160101000000", "two"))
+    with database.reader() as session:
+        found = queries.version_at(session, a, datetime(2016, 6, 1, tzinfo=UTC))
+        before = queries.version_at(session, a, datetime(2014, 6, 1, tzinfo=UTC))
+    assert found is not None and found.id == second
+    assert before is None
+
+
+def test_a_due_policy_is_claimed_by_one_owner_only(database: Database) -> None:
+    with database.transaction() as session:
+        first = claim_due_policies(session, owner="one", now=NOW, limit=10, lease=timedelta(hours=1))
+    with database.transaction() as session:
+        second = claim_due_policies(session, owner="two", now=NOW, limit=10, lease=timedelta(hours=1))
+    assert sorted(p.name for p in first) == ["A", "B"]
+    assert second == []
+
+
+def test_an_expired_claim_can_be_taken_over(database: Database) -> None:
+    with database.transaction() as session:
+        claim_due_policies(session, owner="one", now=NOW, limit=10, lease=timedelta(minutes=5))
+    with database.transaction() as session:
+        later = claim_due_policies(
+            session, owner="two", now=NOW + timedelta(minutes=6), limit=10, lease=timedelta(hours=1)
+        )
+    assert len(later) == 2
+
+
+def test_a_polled_policy_is_not_due_until_its_next_poll(database: Database) -> None:
+    a = policy_id(database, "A")
+    with database.transaction() as session:
+        claim_due_policies(session, owner="one", now=NOW, limit=10, lease=timedelta(hours=1))
+        finish_poll(session, a, now=NOW, next_poll_at=NOW + timedelta(hours=24), error=None)
+    with database.transaction() as session:
+        due = claim_due_policies(session, owner="two", now=NOW + timedelta(hours=2), limit=10, lease=timedelta(hours=1))
+    assert [p.name for p in due] == ["B"]  # B's claim lapsed unfinished; A waits for its next poll
+
+
+def test_a_dropped_policy_is_deactivated_not_deleted(database: Database) -> None:
+    with database.transaction() as session:
+        sync_policies(session, [PolicySpec("A", "https://a.example/privacy", "a.example")])
+    with database.reader() as session:
+        assert [s.policy.name for s in queries.policy_summaries(session)] == ["A"]
+        assert queries.policy_by_name(session, "B") is not None
+
+
+def make_change(database: Database) -> int:
+    a = policy_id(database, "A")
+    with database.transaction() as session:
+        old = add_version(session, a, version("20150101000000", "one"))
+        new = add_version(session, a, version("20160101000000", "two"))
+        change = NewChange(version_class="substantive", sections=[], reverted_to_version_id=None, alertable=True)
+        return add_change(session, a, old_version_id=old, new_version_id=new, change=change)
+
+
+def test_an_alert_is_unique_per_change_recipient_and_channel(database: Database) -> None:
+    change_id = make_change(database)
+    alert = NewAlert(recipient="x@example.org", channel="email", message_id="<m@x>")
+    with database.transaction() as session:
+        queue_alerts(session, change_id, [alert])
+    with pytest.raises(IntegrityError), database.transaction() as session:
+        queue_alerts(session, change_id, [alert])
+
+
+def test_a_claimed_alert_is_not_claimed_again_before_its_lease_ends(database: Database) -> None:
+    change_id = make_change(database)
+    with database.transaction() as session:
+        queue_alerts(session, change_id, [NewAlert("x@example.org", "email", "<m@x>")])
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    with database.transaction() as session:
+        first = claim_pending_alerts(session, owner="one", now=now, limit=10, lease=timedelta(minutes=10))
+    with database.transaction() as session:
+        second = claim_pending_alerts(session, owner="two", now=now, limit=10, lease=timedelta(minutes=10))
+    assert len(first) == 1 and second == []
