@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 CLAIM_BATCH = 10
 CLAIM_LEASE = timedelta(hours=2)
+RETRY_FAILED_POLL = timedelta(minutes=30)
 ALERTING_CLASSES = frozenset({VersionClass.SUBSTANTIVE})
 
 
@@ -115,10 +116,11 @@ def _poll_claimed(app: App, record: PolicyRecord) -> PollReport:
         report.error = f"internal error: {error!r}"
     finally:
         now = datetime.now(UTC)
+        interval = app.settings.schedule.poll_interval
+        if report.error:  # try again sooner than a whole interval: the archive's bad days are usually short
+            interval = min(interval, RETRY_FAILED_POLL)
         with app.database.transaction() as session:
-            finish_poll(
-                session, record.id, now=now, next_poll_at=now + app.settings.schedule.poll_interval, error=report.error
-            )
+            finish_poll(session, record.id, now=now, next_poll_at=now + interval, error=report.error)
     return report
 
 

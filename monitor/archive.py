@@ -30,7 +30,6 @@ from monitor.models import Capture, CaptureOutcome, Snapshot, datetime_to_timest
 logger = logging.getLogger(__name__)
 
 DEFAULT_ARCHIVE_URL = "https://web.archive.org"
-CDX_PAGE_LIMIT = 1000
 MAX_CDX_PAGES = 200
 MAX_REDIRECT_HOPS = 5
 _WAYBACK_PATH = re.compile(r"^/web/(\d{14})(?:[a-z]{2}_)?/(.+)$")
@@ -49,6 +48,7 @@ class ArchiveSettings:
     rate_limit_pause: float = 60.0  # after a live 429 without Retry-After (wayback-api.md §8.2)
     max_capture_bytes: int = 25 * 1024 * 1024
     redirect_window: timedelta = timedelta(hours=24)
+    cdx_page_size: int = 1000  # rows per CDX request; more pages follow by resume key
 
 
 class WaybackArchive:
@@ -79,7 +79,7 @@ class WaybackArchive:
             "output": "json",
             "collapse": "digest",
             "filter": ["statuscode:200", "mimetype:text/html"],
-            "limit": str(CDX_PAGE_LIMIT),
+            "limit": str(self.settings.cdx_page_size),
             "showResumeKey": "true",
         }
         if since:

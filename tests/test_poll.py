@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from jobs.app import App
-from jobs.poll import poll_due
+from jobs.poll import RETRY_FAILED_POLL, poll_due
 from storage import queries
 from tests.apps import make_settings, start_app
 
@@ -132,3 +132,14 @@ def test_a_new_digest_with_the_same_text_makes_no_new_version(app, fake_archive)
     poll_due(app)
     assert outcomes(app)[-1] == ("20250101000000", "stored")
     assert len(stored_versions(app)) == 1
+
+
+def test_a_failed_poll_is_retried_sooner_than_the_poll_interval(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+    fake_archive.add_history(HISTORY, URL, count=1)
+    fake_archive.inject(503, count=100, path_prefix="/cdx")
+    poll_due(app)
+    with app.database.reader() as session:
+        policy = queries.policy_by_name(session, "Bluesky")
+        assert policy is not None and policy.next_poll_at is not None and policy.last_polled_at is not None
+        assert policy.next_poll_at - policy.last_polled_at == RETRY_FAILED_POLL
+        assert policy.last_error is not None
