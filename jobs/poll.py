@@ -140,9 +140,7 @@ def poll_policy(app: App, record: PolicyRecord, settings: PolicySettings) -> Pol
         report.captures = len(captures)
         for capture in captures:
             _process_capture(app, target, capture)
-    except CaptureUnavailable as error:  # the whole site is blocked
-        report.error = str(error)
-    except ArchiveError as error:
+    except ArchiveError as error:  # the archive is unreachable, rate-limits us, or excludes the whole site
         report.error = str(error)
         logger.warning("poll of %s stopped: %s", record.name, error)
         return report

@@ -10,6 +10,8 @@ from click.testing import CliRunner, Result
 
 from jobs.cli import cli
 from tests.corpus import SNAPSHOTS
+from tests.fake_archive import FakeArchive
+from tests.smtp_server import SmtpServer
 
 URL = "https://bsky.social/about/support/privacy-policy"
 HISTORY = "bluesky-privacy-policy"
@@ -36,14 +38,14 @@ url = "{URL}"
 
 
 @pytest.fixture
-def config(tmp_path: Path, fake_archive, smtp_server) -> Path:  # type: ignore[no-untyped-def]
+def config(tmp_path: Path, fake_archive: FakeArchive, smtp_server: SmtpServer) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(config_text(fake_archive.base_url, smtp_server.port, tmp_path / "pm.db"))
     return path
 
 
 @pytest.fixture
-def polled(config: Path, fake_archive) -> Path:  # type: ignore[no-untyped-def]
+def polled(config: Path, fake_archive: FakeArchive) -> Path:
     fake_archive.add_history(HISTORY, URL, count=3)
     assert run(config, "poll").exit_code == 0
     return config
@@ -70,7 +72,7 @@ def test_extract_prints_the_reference_header_line_of_a_snapshot() -> None:
     assert result.output.splitlines()[0] == reference
 
 
-def test_poll_reports_what_it_stored(config: Path, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_poll_reports_what_it_stored(config: Path, fake_archive: FakeArchive) -> None:
     fake_archive.add_history(HISTORY, URL, count=2)
     result = run(config, "poll")
     assert result.exit_code == 0
@@ -93,7 +95,7 @@ def test_history_captures_lists_each_outcome(polled: Path) -> None:
     assert {r["outcome"] for r in rows} == {"stored"}
 
 
-def test_show_at_a_date_prints_the_version_then_in_force(polled: Path, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_show_at_a_date_prints_the_version_then_in_force(polled: Path, fake_archive: FakeArchive) -> None:
     second = json.loads(run(polled, "history", "Bluesky", "--json").output)[1]
     day = f"{second['timestamp'][:4]}-{second['timestamp'][4:6]}-{second['timestamp'][6:8]}"
     result = run(polled, "show", "Bluesky", "--at", day)

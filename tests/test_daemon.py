@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.fake_archive import FakeArchive
+from tests.smtp_server import SmtpServer
 from tests.test_cli import HISTORY, URL, config_text
 
 
@@ -21,7 +23,9 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
     return False
 
 
-def test_daemon_alerts_on_a_new_capture_and_stops_on_sigterm(tmp_path: Path, fake_archive, smtp_server) -> None:  # type: ignore[no-untyped-def]
+def test_daemon_alerts_on_a_new_capture_and_stops_on_sigterm(
+    tmp_path: Path, fake_archive: FakeArchive, smtp_server: SmtpServer
+) -> None:
     fake_archive.add_history(HISTORY, URL, count=1)
     config = tmp_path / "config.toml"
     text = config_text(fake_archive.base_url, smtp_server.port, tmp_path / "pm.db")

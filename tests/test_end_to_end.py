@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from jobs.app import App
 from jobs.deliver import deliver_pending
 from jobs.poll import poll_due
-from storage.schema import AlertRecord, ChangeRecord, VersionRecord
+from storage.schema import AlertRecord, Base, ChangeRecord, VersionRecord
 from tests.apps import RECIPIENTS, make_settings, start_app
+from tests.fake_archive import FakeArchive
+from tests.smtp_server import SmtpServer
 
 BLUESKY_URL = "https://bsky.social/about/support/privacy-policy"
 SILICONDUST_URL = "http://www.silicondust.com/privacy/"
@@ -15,14 +18,14 @@ OLD_SENTENCE = "We may transfer personal information internationally."
 NEW_SENTENCE = "We may transfer and sell personal information internationally to our advertising partners."
 
 
-def count(app, model) -> int:  # type: ignore[no-untyped-def]
+def count(app: App, model: type[Base]) -> int:
     with app.database.reader() as session:
         return session.scalar(select(func.count()).select_from(model))
 
 
 def test_a_changed_section_is_stored_once_and_emailed_once_per_recipient(
-    fake_archive, smtp_server, database_url
-) -> None:  # type: ignore[no-untyped-def]
+    fake_archive: FakeArchive, smtp_server: SmtpServer, database_url: str
+) -> None:
     fake_archive.add_history("bluesky-privacy-policy", BLUESKY_URL, count=3)
     silicondust = fake_archive.add_snapshot_site("silicondust.com")
     settings = make_settings(

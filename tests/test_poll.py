@@ -10,13 +10,15 @@ from jobs.app import App
 from jobs.poll import RETRY_FAILED_POLL, poll_due
 from storage import queries
 from tests.apps import make_settings, start_app
+from tests.fake_archive import FakeArchive
+from tests.smtp_server import SmtpServer
 
 URL = "https://bsky.social/about/support/privacy-policy"
 HISTORY = "bluesky-privacy-policy"
 
 
 @pytest.fixture
-def app(fake_archive, smtp_server, sqlite_url) -> Iterator[App]:  # type: ignore[no-untyped-def]
+def app(fake_archive: FakeArchive, smtp_server: SmtpServer, sqlite_url: str) -> Iterator[App]:
     settings = make_settings(
         database_url=sqlite_url,
         archive_url=fake_archive.base_url,
@@ -28,7 +30,7 @@ def app(fake_archive, smtp_server, sqlite_url) -> Iterator[App]:  # type: ignore
     application.close()
 
 
-def playback_requests(fake_archive) -> list[str]:  # type: ignore[no-untyped-def]
+def playback_requests(fake_archive: FakeArchive) -> list[str]:
     return [r.path for r in fake_archive.requests if r.path.startswith("/web/")]
 
 
@@ -46,13 +48,13 @@ def stored_versions(app: App) -> list[str]:
         return [v.timestamp for v in queries.versions(session, policy.id)]
 
 
-def test_first_poll_imports_every_distinct_capture_oldest_first(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_first_poll_imports_every_distinct_capture_oldest_first(app: App, fake_archive: FakeArchive) -> None:
     captures = fake_archive.add_history(HISTORY, URL, count=3)
     poll_due(app)
     assert stored_versions(app) == [c.timestamp for c in captures]
 
 
-def test_a_poll_with_nothing_new_sends_one_cdx_request_and_fetches_nothing(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_a_poll_with_nothing_new_sends_one_cdx_request_and_fetches_nothing(app: App, fake_archive: FakeArchive) -> None:
     fake_archive.add_history(HISTORY, URL, count=2)
     poll_due(app)
     fake_archive.clear_requests()
@@ -60,7 +62,9 @@ def test_a_poll_with_nothing_new_sends_one_cdx_request_and_fetches_nothing(app, 
     assert [r.path for r in fake_archive.requests] == ["/cdx/search/cdx"]
 
 
-def test_a_known_digest_is_not_fetched_again_and_its_return_is_a_reverted_version(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_a_known_digest_is_not_fetched_again_and_its_return_is_a_reverted_version(
+    app: App, fake_archive: FakeArchive
+) -> None:
     fake_archive.add_history(HISTORY, URL, count=2)
     fake_archive.add_capture(URL, "20250101000000", fake_archive.render_history_version(HISTORY, 0))
     poll_due(app)
@@ -71,14 +75,14 @@ def test_a_known_digest_is_not_fetched_again_and_its_return_is_a_reverted_versio
     assert history[-1][0].version_class == "reverted"
 
 
-def test_the_import_queues_no_alerts(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_the_import_queues_no_alerts(app: App, fake_archive: FakeArchive) -> None:
     fake_archive.add_history(HISTORY, URL, count=3)
     poll_due(app)
     with app.database.reader() as session:
         assert queries.alert_counts(session) == {}
 
 
-def test_a_new_text_after_the_import_queues_one_alert_per_recipient(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_text_after_the_import_queues_one_alert_per_recipient(app: App, fake_archive: FakeArchive) -> None:
     fake_archive.add_history(HISTORY, URL, count=1)
     poll_due(app)
     fake_archive.add_history(HISTORY, URL, count=1, start=1)
@@ -87,7 +91,9 @@ def test_a_new_text_after_the_import_queues_one_alert_per_recipient(app, fake_ar
         assert queries.alert_counts(session) == {"pending": 2}
 
 
-def test_a_failed_fetch_keeps_the_cursor_and_the_next_poll_stores_each_capture_once(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_fetch_keeps_the_cursor_and_the_next_poll_stores_each_capture_once(
+    app: App, fake_archive: FakeArchive
+) -> None:
     captures = fake_archive.add_history(HISTORY, URL, count=3)
     fake_archive.inject(503, count=100, path_prefix=f"/web/{captures[1].timestamp}")
     report = poll_due(app)[0]
@@ -99,7 +105,7 @@ def test_a_failed_fetch_keeps_the_cursor_and_the_next_poll_stores_each_capture_o
     assert stored_versions(app) == [c.timestamp for c in captures]
 
 
-def test_a_429_pauses_every_request_to_the_archive(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_a_429_pauses_every_request_to_the_archive(app: App, fake_archive: FakeArchive) -> None:
     fake_archive.add_history(HISTORY, URL, count=1)
     fake_archive.inject(429, count=1, path_prefix="/cdx")
     report = poll_due(app)[0]
@@ -110,7 +116,7 @@ def test_a_429_pauses_every_request_to_the_archive(app, fake_archive) -> None:  
     assert len(fake_archive.requests) == sent  # nothing was sent during the pause
 
 
-def test_a_page_that_is_not_html_is_recorded_as_not_extractable(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_that_is_not_html_is_recorded_as_not_extractable(app: App, fake_archive: FakeArchive) -> None:
     fake_archive.add_history(HISTORY, URL, count=1)
     fake_archive.add_capture(URL, "20250101000000", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
     poll_due(app)
@@ -118,14 +124,14 @@ def test_a_page_that_is_not_html_is_recorded_as_not_extractable(app, fake_archiv
     assert len(stored_versions(app)) == 1
 
 
-def test_a_capture_the_archive_cannot_play_back_is_recorded_as_no_capture(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_a_capture_the_archive_cannot_play_back_is_recorded_as_no_capture(app: App, fake_archive: FakeArchive) -> None:
     fake_archive.add_history(HISTORY, URL, count=2)
     fake_archive.add_capture(URL, "20260101000000", b"<html><body><p>unplayable</p></body></html>", playable=False)
     poll_due(app)
     assert outcomes(app)[-1] == ("20260101000000", "no-capture")
 
 
-def test_a_new_digest_with_the_same_text_makes_no_new_version(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_digest_with_the_same_text_makes_no_new_version(app: App, fake_archive: FakeArchive) -> None:
     fake_archive.add_history(HISTORY, URL, count=1)
     page = fake_archive.render_history_version(HISTORY, 0)
     fake_archive.add_capture(URL, "20250101000000", page.replace(b"</footer>", b" Cookie settings</footer>"))
@@ -134,7 +140,7 @@ def test_a_new_digest_with_the_same_text_makes_no_new_version(app, fake_archive)
     assert len(stored_versions(app)) == 1
 
 
-def test_a_failed_poll_is_retried_sooner_than_the_poll_interval(app, fake_archive) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_poll_is_retried_sooner_than_the_poll_interval(app: App, fake_archive: FakeArchive) -> None:
     fake_archive.add_history(HISTORY, URL, count=1)
     fake_archive.inject(503, count=100, path_prefix="/cdx")
     poll_due(app)
@@ -143,3 +149,13 @@ def test_a_failed_poll_is_retried_sooner_than_the_poll_interval(app, fake_archiv
         assert policy is not None and policy.next_poll_at is not None and policy.last_polled_at is not None
         assert policy.next_poll_at - policy.last_polled_at == RETRY_FAILED_POLL
         assert policy.last_error is not None
+
+
+def test_a_blocked_site_is_reported_and_its_history_not_marked_imported(app: App, fake_archive: FakeArchive) -> None:
+    fake_archive.add_history(HISTORY, URL, count=1)
+    fake_archive.blocked.add("bsky.social")
+    report = poll_due(app)[0]
+    assert report.error is not None and "excluded" in report.error
+    with app.database.reader() as session:
+        policy = queries.policy_by_name(session, "Bluesky")
+        assert policy is not None and not policy.history_imported
