@@ -1,0 +1,277 @@
+"""Comparing two versions: section changes, word diffs and the version's class."""
+
+from __future__ import annotations
+
+import json
+from itertools import pairwise
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from monitor.changes import compare, normalized_text, render_word_diff, word_diff
+from monitor.models import SectionChangeKind, VersionClass, WordOp, WordOpKind
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+HISTORIES = CORPUS / "histories"
+
+POLICY = """# Privacy Policy
+
+We respect your privacy.
+
+## Information we collect
+
+We collect your name and email address when you sign up.
+
+## How we use information
+
+We use your information to provide the service.
+
+### Cookies
+
+We use cookies to remember your preferences.
+
+## Contact
+
+Write to privacy@example.com.
+"""
+
+
+def history_pair(document: str, timestamp: str) -> tuple[str, str]:
+    """The version recorded at ``timestamp`` and the one before it."""
+    folder = HISTORIES / document
+    versions = json.loads((folder / "versions.json").read_text())["versions"]
+    index = next(k for k, version in enumerate(versions) if version["timestamp"] == timestamp)
+    return (folder / versions[index - 1]["file"]).read_text(), (folder / versions[index]["file"]).read_text()
+
+
+def test_identical_versions_give_an_empty_change() -> None:
+    assert compare(POLICY, POLICY).is_empty
+
+
+def test_an_edited_sentence_is_one_modified_section_with_its_words() -> None:
+    new = POLICY.replace("your name and email address", "your name, email address and phone number")
+
+    change = compare(POLICY, new)
+
+    assert change.version_class is VersionClass.SUBSTANTIVE
+    [section] = change.sections
+    assert section.kind is SectionChangeKind.MODIFIED
+    assert section.old_path == section.new_path == "Privacy Policy > Information we collect"
+    assert render_word_diff(section.words) == (
+        "We collect your [-name and-] {+name,+} email address {+and phone number+} when you sign up."
+    )
+
+
+def test_an_added_section_is_reported_with_its_words_inserted() -> None:
+    new = POLICY.replace("## Contact", "## Children\n\nWe do not knowingly collect data from children.\n\n## Contact")
+
+    [section] = compare(POLICY, new).sections
+
+    assert section.kind is SectionChangeKind.ADDED
+    assert (section.old_path, section.new_path) == (None, "Privacy Policy > Children")
+    assert section.words == (WordOp(WordOpKind.INSERT, "We do not knowingly collect data from children."),)
+
+
+def test_a_removed_section_is_reported_with_its_words_deleted() -> None:
+    new = POLICY.replace("### Cookies\n\nWe use cookies to remember your preferences.\n\n", "")
+
+    [section] = compare(POLICY, new).sections
+
+    assert section.kind is SectionChangeKind.REMOVED
+    assert (section.old_path, section.new_path) == ("Privacy Policy > How we use information > Cookies", None)
+    assert section.new_text == ""
+
+
+def test_a_renamed_heading_is_reported_as_renamed_with_its_edits() -> None:
+    new = POLICY.replace("## Information we collect", "## What we collect").replace("sign up", "register")
+
+    [section] = compare(POLICY, new).sections
+
+    assert section.kind is SectionChangeKind.RENAMED
+    assert section.old_path == "Privacy Policy > Information we collect"
+    assert section.new_path == "Privacy Policy > What we collect"
+    assert render_word_diff(section.words).endswith("when you [-sign up.-] {+register.+}")
+
+
+def test_children_of_a_renamed_parent_are_not_reported() -> None:
+    new = POLICY.replace("## How we use information", "## How we use your data")
+
+    [section] = compare(POLICY, new).sections
+
+    assert section.kind is SectionChangeKind.RENAMED
+    assert section.new_path == "Privacy Policy > How we use your data"
+
+
+def test_a_renumbered_heading_is_renamed_not_removed_and_added() -> None:
+    old = "# P\n\n## 1. Cookies\n\nWe use cookies.\n"
+
+    [section] = compare(old, old.replace("1. Cookies", "2. Cookies")).sections
+
+    assert section.kind is SectionChangeKind.RENAMED
+    assert section.words == ()
+
+
+def test_a_section_under_a_new_parent_is_reported_as_moved() -> None:
+    old = "# P\n\n## A\n\nAlpha text.\n\n### X\n\nXray text.\n\n## B\n\nBravo text.\n"
+    new = "# P\n\n## A\n\nAlpha text.\n\n## B\n\nBravo text.\n\n### X\n\nXray text.\n"
+
+    [section] = compare(old, new).sections
+
+    assert (section.kind, section.old_path, section.new_path) == (SectionChangeKind.MOVED, "P > A > X", "P > B > X")
+
+
+def test_reordered_sections_report_only_the_one_that_moved() -> None:
+    old = "# P\n\n## A\n\nAlpha text.\n\n## B\n\nBravo text.\n\n## C\n\nCharlie text.\n\n## D\n\nDelta text.\n"
+    new = "# P\n\n## A\n\nAlpha text.\n\n## C\n\nCharlie text.\n\n## D\n\nDelta text.\n\n## B\n\nBravo text.\n"
+
+    [section] = compare(old, new).sections
+
+    assert (section.kind, section.old_path, section.new_path) == (SectionChangeKind.MOVED, "P > B", "P > B")
+    assert section.words == ()
+
+
+def test_duplicate_titles_are_paired_by_content_not_by_position() -> None:
+    old = "# P\n\n## Take control\n\nManage ads.\n\n## Take control\n\nManage location.\n"
+    new = "# P\n\n## Take control\n\nManage location.\n"
+
+    [section] = compare(old, new).sections
+
+    assert (section.kind, section.old_path) == (SectionChangeKind.REMOVED, "P > Take control")
+    assert section.old_text == "Manage ads."
+
+
+def test_long_unchanged_runs_keep_twelve_words_of_context_either_side() -> None:
+    before = " ".join(f"b{k}" for k in range(30))
+    after = " ".join(f"a{k}" for k in range(30))
+    old = f"# P\n\n{before} old {after}\n"
+
+    [section] = compare(old, old.replace(" old ", " new ")).sections
+
+    assert [op.kind for op in section.words] == ["equal", "delete", "insert", "equal"]
+    assert section.words[0].text == "… " + " ".join(f"b{k}" for k in range(18, 30))
+    assert section.words[-1].text == " ".join(f"a{k}" for k in range(12)) + " …"
+
+
+def test_whitespace_and_markup_changes_are_formatting_only() -> None:
+    new = POLICY.replace("We respect your privacy.", "We   respect *your* privacy.  ").replace(
+        "## Contact", "## **Contact**"
+    )
+
+    change = compare(POLICY, new)
+
+    assert change.version_class is VersionClass.FORMATTING_ONLY
+    assert [section.kind for section in change.sections] == [SectionChangeKind.MODIFIED]
+
+
+def test_typographic_quotes_and_dashes_alone_change_nothing() -> None:
+    old = "# P\n\nWe don't sell data - ever.\n"
+    new = "# P\n\nWe don’t sell data — ever.\n"
+
+    change = compare(old, new)
+
+    assert change.version_class is VersionClass.FORMATTING_ONLY
+    assert change.is_empty
+    assert normalized_text(old) == normalized_text(new)
+
+
+def test_a_real_bluesky_reformatting_is_formatting_only() -> None:
+    change = compare(*history_pair("bluesky-privacy-policy", "20251023084837"))
+
+    assert change.version_class is VersionClass.FORMATTING_ONLY
+
+
+def test_changed_link_targets_are_link_only() -> None:
+    old = POLICY.replace("privacy@example.com", "[privacy@example.com](mailto:privacy@example.com)")
+    new = POLICY.replace("privacy@example.com", "[privacy@example.com](https://example.com/contact)")
+
+    change = compare(old, new)
+
+    assert change.version_class is VersionClass.LINK_ONLY
+    assert [section.new_path for section in change.sections] == ["Privacy Policy > Contact"]
+
+
+def test_a_real_facebook_pair_differing_in_link_targets_is_link_only() -> None:
+    change = compare(*history_pair("facebook-privacy-policy", "20240122183021"))
+
+    assert change.version_class is VersionClass.LINK_ONLY
+    [section] = change.sections
+    assert section.kind is SectionChangeKind.MODIFIED
+    assert section.new_path is not None
+    assert section.new_path.endswith("> What is our legal basis?")
+
+
+def test_a_changed_last_updated_date_is_date_only() -> None:
+    old = POLICY.replace("We respect", "Last updated: March 3, 2024\n\nWe respect")
+    new = POLICY.replace("We respect", "Last updated: 1 July 2025\n\nWe respect")
+
+    change = compare(old, new)
+
+    assert change.version_class is VersionClass.DATE_ONLY
+    [section] = change.sections
+    assert render_word_diff(section.words) == "Last updated: [-March 3, 2024-] {+1 July 2025+} We respect your privacy."
+
+
+def test_a_real_x_effective_date_change_is_date_only() -> None:
+    change = compare(*history_pair("x-privacy-policy", "20240325183514"))
+
+    assert change.version_class is VersionClass.DATE_ONLY
+    assert [section.kind for section in change.sections] == [SectionChangeKind.MODIFIED]
+
+
+def test_a_date_change_with_any_other_edit_is_substantive() -> None:
+    old = POLICY.replace("We respect", "Effective: March 3, 2024\n\nWe respect")
+    new = old.replace("March 3", "June 9").replace("the service", "the services")
+
+    assert compare(old, new).version_class is VersionClass.SUBSTANTIVE
+
+
+def test_a_date_outside_a_date_phrase_is_substantive() -> None:
+    old = POLICY.replace("sign up.", "sign up before March 3, 2024.")
+
+    assert compare(old, old.replace("March 3", "June 9")).version_class is VersionClass.SUBSTANTIVE
+
+
+def test_every_consecutive_bluesky_pair_compares_into_consistent_changes() -> None:
+    folder = HISTORIES / "bluesky-privacy-policy"
+    files = [version["file"] for version in json.loads((folder / "versions.json").read_text())["versions"]]
+
+    for old_file, new_file in pairwise(files):
+        change = compare((folder / old_file).read_text(), (folder / new_file).read_text())
+        for section in change.sections:
+            assert (section.old_path is None) == (section.kind is SectionChangeKind.ADDED)
+            assert (section.new_path is None) == (section.kind is SectionChangeKind.REMOVED)
+
+
+def test_normalized_text_collapses_whitespace_and_drops_the_reference_header() -> None:
+    markdown = "> *The following text is extracted and transformed from x.*\n\n# P  \n\n\n\nWe  “keep”\tdata.   \n"
+
+    assert normalized_text(markdown) == '# P\n\nWe "keep" data.'
+
+
+def test_normalized_text_keeps_markup_and_link_targets() -> None:
+    assert (
+        normalized_text("**See** [our policy](https://example.com/a)") == "**See** [our policy](https://example.com/a)"
+    )
+
+
+def test_word_diff_treats_typographic_variants_as_equal() -> None:
+    assert word_diff("we don’t sell", "we don't sell") == (WordOp(WordOpKind.EQUAL, "we don't sell"),)
+
+
+def test_render_word_diff_marks_deletions_and_insertions() -> None:
+    ops = word_diff("we may sell your data", "we never sell your data to anyone")
+
+    assert render_word_diff(ops) == "we [-may-] {+never+} sell your data {+to anyone+}"
+
+
+WORDS = st.lists(st.integers(0, 80).map(lambda n: f"w{n}"), max_size=400)
+
+
+@given(WORDS, WORDS)
+def test_word_diff_rebuilds_both_texts(old_words: list[str], new_words: list[str]) -> None:
+    ops = word_diff(" ".join(old_words), " ".join(new_words))
+
+    old_side = " ".join(op.text for op in ops if op.kind is not WordOpKind.INSERT).split()
+    new_side = " ".join(op.text for op in ops if op.kind is not WordOpKind.DELETE).split()
+    assert (old_side, new_side) == (old_words, new_words)
