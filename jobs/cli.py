@@ -72,9 +72,8 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
         stream=sys.stderr,
     )
     if not verbose:
-        logging.getLogger("urllib3").setLevel(logging.WARNING)
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+        for noisy in ("urllib3", "apscheduler", "alembic", "wayback"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.obj = _Context(config_path or default_config_path())
 
 
@@ -134,8 +133,9 @@ def poll(obj: _Context, names: tuple[str, ...], as_json: bool) -> None:
     for r in reports:
         status = f"error: {r.error}" if r.error else "ok"
         click.echo(
-            f"{r.policy}: {r.captures} new captures, {r.fetched} fetched, {r.duplicates} known, "
-            f"{r.versions} new versions, {r.changes} changes, {r.alerts} alerts queued ({status})"
+            f"{r.policy}: {_count(r.captures, 'new capture')} ({r.fetched} fetched, {r.duplicates} already held), "
+            f"{_count(r.versions, 'new version')}, {_count(r.changes, 'change')}, {_count(r.alerts, 'alert')} queued "
+            f"({status})"
         )
     if not reports:
         click.echo("nothing due")
@@ -195,8 +195,23 @@ def history_command(obj: _Context, name: str, captures: bool, as_json: bool) -> 
             click.echo(f"{row['captured_at']}  {row['outcome']:<16} {row['reason'] or ''}".rstrip())
     else:
         for row in rows:
-            kinds = ", ".join(f"{s['kind']} {s['new_path'] or s['old_path']}" for s in row["sections"])
-            click.echo(f"{row['captured_at']}  v{row['id']}  {row['class']:<16} {kinds}".rstrip())
+            line = f"{row['captured_at']}  v{row['id']:<5} {row['class']:<16} {_sections_summary(row['sections'])}"
+            click.echo(line.rstrip())
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _sections_summary(sections: list[dict[str, Any]], *, named: int = 2) -> str:
+    """'3 modified, 1 added: Data > Cookies; Sharing; …' — counts by kind, then the first few paths."""
+    counts: dict[str, int] = {}
+    for section in sections:
+        counts[section["kind"]] = counts.get(section["kind"], 0) + 1
+    paths = [s["new_path"] or s["old_path"] for s in sections[:named]]
+    more = "; …" if len(sections) > named else ""
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    return f"{summary}: {'; '.join(paths)}{more}" if sections else ""
 
 
 @cli.command()
@@ -265,8 +280,9 @@ def changes(obj: _Context, since: str | None, as_json: bool) -> None:
         _print_json(rows)
         return
     for row in rows:
-        kinds = "; ".join(f"{s['kind']} {s['new_path'] or s['old_path']}" for s in row["sections"])
-        click.echo(f"{row['new']['captured_at']}  {row['policy']}  {row['class']}  {kinds}")
+        click.echo(
+            f"{row['new']['captured_at']}  {row['policy']}  {row['class']}  {_sections_summary(row['sections'])}"
+        )
 
 
 @cli.command()

@@ -179,7 +179,7 @@ def _section_json(kind: str, old_path: str | None, new_path: str | None, words: 
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+    return value.replace(microsecond=0).isoformat().replace("+00:00", "Z") if value else None
 
 
 def alert_status(session: Session) -> dict[str, Any]:

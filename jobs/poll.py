@@ -137,7 +137,6 @@ def poll_policy(app: App, record: PolicyRecord, settings: PolicySettings) -> Pol
     target = _Target(record=record, settings=settings, report=report)
     try:
         captures = app.archive.list_captures(record.url, since=record.cursor)
-        report.captures = len(captures)
         for capture in captures:
             _process_capture(app, target, capture)
     except ArchiveError as error:  # the archive is unreachable, rate-limits us, or excludes the whole site
@@ -162,8 +161,9 @@ def _process_capture(app: App, target: _Target, capture: Capture) -> None:
     policy_id = target.record.id
     with app.database.reader() as session:
         if queries.capture_is_recorded(session, policy_id, capture.timestamp, capture.digest):
-            return
+            return  # CDX `from` is inclusive: the capture at the cursor comes back every time
         held = queries.snapshot_for_digest(session, capture.digest)
+    target.report.captures += 1
     if held is not None:
         content = _Content(held.content, held.content_type, capture.timestamp, CaptureOutcome.DUPLICATE, held.id)
         target.report.duplicates += 1

@@ -76,7 +76,7 @@ def test_poll_reports_what_it_stored(config: Path, fake_archive: FakeArchive) ->
     fake_archive.add_history(HISTORY, URL, count=2)
     result = run(config, "poll")
     assert result.exit_code == 0
-    assert "Bluesky: 2 new captures" in result.output
+    assert "Bluesky: 2 new captures (2 fetched, 0 already held), 2 new versions" in result.output
 
 
 def test_list_shows_each_policy_with_its_versions(polled: Path) -> None:
