@@ -197,22 +197,13 @@ def _store(app: App, target: _Target, capture: Capture, content: _Content) -> No
         document, reason = None, error.reason
     with app.database.transaction() as session:
         snapshot_id = content.snapshot_id or store_snapshot(session, content.data, content.content_type)
-        if document is None:
-            record_capture(
-                session,
-                target.record.id,
-                _row(capture),
-                outcome=CaptureOutcome.NOT_EXTRACTABLE,
-                reason=reason,
-                snapshot_id=snapshot_id,
-            )
-            return
-        version_id = _store_version(session, app, target, capture, content, document)
+        version_id = None if document is None else _store_version(session, app, target, capture, content, document)
         record_capture(
             session,
             target.record.id,
             _row(capture),
-            outcome=content.outcome,
+            outcome=content.outcome if document else CaptureOutcome.NOT_EXTRACTABLE,
+            reason=reason,
             snapshot_id=snapshot_id,
             version_id=version_id,
         )

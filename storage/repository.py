@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -163,11 +163,7 @@ def record_capture(
     """Record a processed capture and move the policy's cursor up to it (never back)."""
     record = CaptureRecord(
         policy_id=policy_id,
-        timestamp=row.timestamp,
-        original_url=row.original_url,
-        status=row.status,
-        mimetype=row.mimetype,
-        digest=row.digest,
+        **asdict(row),
         outcome=outcome,
         reason=reason,
         snapshot_id=snapshot_id,
@@ -185,16 +181,7 @@ def record_capture(
 
 
 def add_version(session: Session, policy_id: int, version: NewVersion) -> int:
-    record = VersionRecord(
-        policy_id=policy_id,
-        timestamp=version.timestamp,
-        captured_at=version.captured_at,
-        original_url=version.original_url,
-        title=version.title,
-        markdown=version.markdown,
-        text_hash=version.text_hash,
-        extractor_version=version.extractor_version,
-    )
+    record = VersionRecord(policy_id=policy_id, **asdict(version))
     session.add(record)
     session.flush()
     return record.id
