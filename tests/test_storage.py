@@ -189,3 +189,14 @@ def test_a_claimed_alert_is_not_claimed_again_before_its_lease_ends(database: Da
     with database.transaction() as session:
         second = claim_pending_alerts(session, owner="two", now=now, limit=10, lease=timedelta(minutes=10))
     assert len(first) == 1 and second == []
+
+
+def test_a_row_another_daemon_is_claiming_is_skipped_not_waited_for(database: Database) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("row locks with SKIP LOCKED are a PostgreSQL feature; SQLite serialises writers instead")
+    with database.transaction() as first:
+        held = claim_due_policies(first, owner="one", now=NOW, limit=1, lease=timedelta(hours=1))
+        with database.transaction() as second:  # the first transaction is still open and holds its row lock
+            other = claim_due_policies(second, owner="two", now=NOW, limit=10, lease=timedelta(hours=1))
+    assert len(held) == 1 and len(other) == 1
+    assert held[0].name != other[0].name
