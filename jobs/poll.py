@@ -6,7 +6,6 @@ recorded, so a poll cut short (archive down, daemon stopped) resumes where it st
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -17,18 +16,15 @@ from sqlalchemy.orm import Session
 
 from jobs.app import App
 from jobs.config import PolicySettings
-from jobs.convert import new_change
+from jobs.versioning import new_version, store_change
 from monitor.alerts import make_message_id
-from monitor.changes import compare, normalized_text
 from monitor.errors import ArchiveError, CaptureUnavailable, NotExtractable
-from monitor.extract import EXTRACTOR_VERSION, extract_document
-from monitor.models import Capture, CaptureOutcome, Document, VersionClass, timestamp_to_datetime
+from monitor.extract import extract_document
+from monitor.models import Capture, CaptureOutcome, Document
 from storage import queries
 from storage.repository import (
     CaptureRow,
     NewAlert,
-    NewVersion,
-    add_change,
     add_version,
     claim_due_policies,
     finish_poll,
@@ -44,7 +40,6 @@ logger = logging.getLogger(__name__)
 CLAIM_BATCH = 10
 CLAIM_LEASE = timedelta(hours=2)
 RETRY_FAILED_POLL = timedelta(minutes=30)
-ALERTING_CLASSES = frozenset({VersionClass.SUBSTANTIVE})
 
 
 @dataclass
@@ -206,6 +201,7 @@ def _store(app: App, target: _Target, capture: Capture, content: _Content) -> No
             reason=reason,
             snapshot_id=snapshot_id,
             version_id=version_id,
+            served_timestamp=content.timestamp,
         )
 
 
@@ -213,67 +209,30 @@ def _store_version(
     session: Session, app: App, target: _Target, capture: Capture, content: _Content, document: Document
 ) -> int:
     """The id of the version this text belongs to: the latest one if unchanged, else a new one with its change."""
-    markdown = document.markdown
-    text_hash = hashlib.sha256(normalized_text(markdown).encode()).hexdigest()
+    version = new_version(document, timestamp=content.timestamp, original_url=capture.original_url)
     latest = queries.latest_version(session, target.record.id)
-    if latest is not None and latest.text_hash == text_hash:
+    if latest is not None and latest.text_hash == version.text_hash:
         return latest.id
-    earlier = queries.earlier_version_with_text(session, target.record.id, text_hash)
-    version_id = add_version(
-        session,
-        target.record.id,
-        NewVersion(
-            timestamp=content.timestamp,
-            captured_at=timestamp_to_datetime(content.timestamp),
-            original_url=capture.original_url,
-            title=document.title,
-            markdown=markdown,
-            text_hash=text_hash,
-            extractor_version=EXTRACTOR_VERSION,
-        ),
-    )
+    earlier = queries.earlier_version_with_text(session, target.record.id, version.text_hash)
+    version_id = add_version(session, target.record.id, version)
     target.report.versions += 1
-    if latest is not None:
-        _store_change(
-            session,
-            app,
-            target,
-            old_version_id=latest.id,
-            new_version_id=version_id,
-            old=latest.markdown,
-            new=markdown,
-            reverted_to=earlier.id if earlier else None,
-        )
-    return version_id
-
-
-def _store_change(
-    session: Session,
-    app: App,
-    target: _Target,
-    *,
-    old_version_id: int,
-    new_version_id: int,
-    old: str,
-    new: str,
-    reverted_to: int | None,
-) -> None:
-    change = compare(old, new)
-    version_class = VersionClass.REVERTED if reverted_to is not None else change.version_class
+    if latest is None:
+        return version_id
     # Changes found while importing a newly tracked policy's past are history, not news.
-    alertable = target.record.history_imported and version_class in ALERTING_CLASSES and not change.is_empty
-    change_id = add_change(
+    change = store_change(
         session,
         target.record.id,
-        old_version_id=old_version_id,
-        new_version_id=new_version_id,
-        change=new_change(change, version_class=version_class, reverted_to=reverted_to, alertable=alertable),
+        old=(latest.id, latest.markdown),
+        new=(version_id, version.markdown),
+        reverted_to=earlier.id if earlier else None,
+        may_alert=target.record.history_imported,
     )
     target.report.changes += 1
-    if alertable:
-        alerts = _alerts_for(app, change_id)
-        queue_alerts(session, change_id, alerts)
+    if change.alertable:
+        alerts = _alerts_for(app, change.id)
+        queue_alerts(session, change.id, alerts)
         target.report.alerts += len(alerts)
+    return version_id
 
 
 def _alerts_for(app: App, change_id: int) -> list[NewAlert]:

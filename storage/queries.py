@@ -6,7 +6,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.schema import (
@@ -90,20 +90,38 @@ def snapshot_for_digest(session: Session, digest: str) -> StoredSnapshot | None:
     return StoredSnapshot(id=record.id, content=zlib.decompress(record.content), content_type=record.content_type)
 
 
+def _current(policy_id: int) -> Select[VersionRecord]:
+    """The policy's versions that no re-extraction has superseded."""
+    return select(VersionRecord).where(VersionRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
+
+
+def snapshot(session: Session, snapshot_id: int) -> StoredSnapshot:
+    record = session.get_one(SnapshotRecord, snapshot_id)
+    return StoredSnapshot(id=record.id, content=zlib.decompress(record.content), content_type=record.content_type)
+
+
+def captures_with_snapshots(session: Session, policy_id: int) -> list[CaptureRecord]:
+    """The captures whose bytes we hold, oldest first: what a re-extraction rebuilds versions from."""
+    return list(
+        session.scalars(
+            select(CaptureRecord)
+            .where(CaptureRecord.policy_id == policy_id, CaptureRecord.snapshot_id.is_not(None))
+            .order_by(CaptureRecord.timestamp, CaptureRecord.id)
+        )
+    )
+
+
 def latest_version(session: Session, policy_id: int) -> VersionRecord | None:
     return session.scalar(
-        select(VersionRecord)
-        .where(VersionRecord.policy_id == policy_id)
-        .order_by(VersionRecord.captured_at.desc(), VersionRecord.id.desc())
-        .limit(1)
+        _current(policy_id).order_by(VersionRecord.captured_at.desc(), VersionRecord.id.desc()).limit(1)
     )
 
 
 def earlier_version_with_text(session: Session, policy_id: int, text_hash: str) -> VersionRecord | None:
     """The most recent version with this normalized text, if the policy ever had it."""
     return session.scalar(
-        select(VersionRecord)
-        .where(VersionRecord.policy_id == policy_id, VersionRecord.text_hash == text_hash)
+        _current(policy_id)
+        .where(VersionRecord.text_hash == text_hash)
         .order_by(VersionRecord.captured_at.desc(), VersionRecord.id.desc())
         .limit(1)
     )
@@ -112,21 +130,15 @@ def earlier_version_with_text(session: Session, policy_id: int, text_hash: str) 
 def version_at(session: Session, policy_id: int, at: datetime) -> VersionRecord | None:
     """The version in force at ``at``: the newest one captured at or before it."""
     return session.scalar(
-        select(VersionRecord)
-        .where(VersionRecord.policy_id == policy_id, VersionRecord.captured_at <= at)
+        _current(policy_id)
+        .where(VersionRecord.captured_at <= at)
         .order_by(VersionRecord.captured_at.desc(), VersionRecord.id.desc())
         .limit(1)
     )
 
 
 def versions(session: Session, policy_id: int) -> list[VersionRecord]:
-    return list(
-        session.scalars(
-            select(VersionRecord)
-            .where(VersionRecord.policy_id == policy_id)
-            .order_by(VersionRecord.captured_at, VersionRecord.id)
-        )
-    )
+    return list(session.scalars(_current(policy_id).order_by(VersionRecord.captured_at, VersionRecord.id)))
 
 
 def captures(session: Session, policy_id: int) -> list[CaptureRecord]:
@@ -141,7 +153,10 @@ def captures(session: Session, policy_id: int) -> list[CaptureRecord]:
 
 def changes_by_new_version(session: Session, policy_id: int) -> dict[int, ChangeRecord]:
     rows = session.scalars(
-        select(ChangeRecord).where(ChangeRecord.policy_id == policy_id).options(selectinload(ChangeRecord.sections))
+        select(ChangeRecord)
+        .join(VersionRecord, VersionRecord.id == ChangeRecord.new_version_id)
+        .where(ChangeRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
+        .options(selectinload(ChangeRecord.sections))
     )
     return {change.new_version_id: change for change in rows}
 
@@ -157,6 +172,7 @@ def changes_since(session: Session, since: datetime | None) -> list[tuple[Change
             selectinload(ChangeRecord.old_version),
             selectinload(ChangeRecord.new_version),
         )
+        .where(VersionRecord.superseded_at.is_(None))
         .order_by(VersionRecord.captured_at, ChangeRecord.id)
     )
     if since is not None:

@@ -159,11 +159,13 @@ def record_capture(
     reason: str | None = None,
     snapshot_id: int | None = None,
     version_id: int | None = None,
+    served_timestamp: str | None = None,
 ) -> int:
     """Record a processed capture and move the policy's cursor up to it (never back)."""
     record = CaptureRecord(
         policy_id=policy_id,
         **asdict(row),
+        served_timestamp=served_timestamp if served_timestamp != row.timestamp else None,
         outcome=outcome,
         reason=reason,
         snapshot_id=snapshot_id,
@@ -178,6 +180,26 @@ def record_capture(
     )
     session.flush()
     return record.id
+
+
+def relink_capture(
+    session: Session, capture_id: int, *, outcome: str, reason: str | None, version_id: int | None
+) -> None:
+    """Point a capture at the version a re-extraction made of its snapshot."""
+    session.execute(
+        update(CaptureRecord)
+        .where(CaptureRecord.id == capture_id)
+        .values(outcome=outcome, reason=reason, version_id=version_id)
+    )
+
+
+def supersede_versions(session: Session, policy_id: int, *, now: datetime) -> None:
+    """Retire a policy's current versions before a re-extraction stores their replacements."""
+    session.execute(
+        update(VersionRecord)
+        .where(VersionRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
+        .values(superseded_at=now)
+    )
 
 
 def add_version(session: Session, policy_id: int, version: NewVersion) -> int:

@@ -107,6 +107,8 @@ class VersionRecord(Base):
     text_hash: Mapped[str] = mapped_column(String(64), index=True)
     extractor_version: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a re-extraction rebuilt the policy's versions: kept (alerts sent about it point here), not shown.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     policy: Mapped[PolicyRecord] = relationship()
 
@@ -124,6 +126,8 @@ class CaptureRecord(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     mimetype: Mapped[str] = mapped_column(String(200))
     digest: Mapped[str] = mapped_column(String(64), index=True)
+    # The capture the archive actually served (Memento-Datetime), when it differs from the CDX row's.
+    served_timestamp: Mapped[str | None] = mapped_column(String(14))
     outcome: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(Text)
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))

@@ -200,3 +200,13 @@ def test_a_row_another_daemon_is_claiming_is_skipped_not_waited_for(database: Da
             other = claim_due_policies(second, owner="two", now=NOW, limit=10, lease=timedelta(hours=1))
     assert len(held) == 1 and len(other) == 1
     assert held[0].name != other[0].name
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(database: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.schema import Base
+
+    with database.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
