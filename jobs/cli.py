@@ -19,6 +19,7 @@ from jobs.app import App, open_app
 from jobs.config import Settings, default_config_path, load_settings
 from jobs.deliver import deliver_pending
 from jobs.poll import poll_due
+from jobs.reextract import reextract as reextract_policies
 from jobs.scheduler import run_daemon
 from monitor.changes import render_word_diff
 from monitor.errors import MonitorError, NotExtractable
@@ -119,11 +120,7 @@ def daemon(obj: _Context) -> None:
 @_guard
 def poll(obj: _Context, names: tuple[str, ...], as_json: bool) -> None:
     """Poll once now (due policies, or those named), then deliver the alerts it queued."""
-    settings = obj.settings()
-    unknown = [n for n in names if settings.policy(n) is None]
-    if unknown:
-        known = ", ".join(p.name for p in settings.policies) or "none"
-        raise history.UsageError(f"no policy named {unknown[0]!r} in {settings.path} (known: {known})")
+    _require_known(obj.settings(), names)
     with obj.app() as app:
         reports = poll_due(app, names=names)
         delivery = deliver_pending(app)
@@ -159,6 +156,26 @@ def extract(file: Path, url: str, timestamp: str, site: str) -> None:
         click.echo(render_reference(document, site=site, timestamp=timestamp, original_url=url), nl=False)
     else:
         click.echo(document.markdown, nl=False)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_guard
+def reextract(obj: _Context, names: tuple[str, ...], as_json: bool) -> None:
+    """Rebuild versions from the stored snapshots with the current extractor and selectors; fetches nothing."""
+    with obj.app() as app:
+        _require_known(app.settings, names)
+        reports = reextract_policies(app, names)
+    if as_json:
+        _print_json([vars(r) for r in reports])
+        return
+    for r in reports:
+        verdict = f"rebuilt, {_count(r.changed, 'version')} changed" if r.rebuilt else "unchanged"
+        click.echo(f"{r.policy}: {r.captures} snapshots, {r.versions_before} -> {r.versions_after} versions, {verdict}")
+    total = sum(r.changed for r in reports)
+    click.echo(f"{_count(total, 'version')} changed in {_count(sum(r.rebuilt for r in reports), 'policy')}")
 
 
 @cli.command("list")
@@ -199,8 +216,17 @@ def history_command(obj: _Context, name: str, captures: bool, as_json: bool) -> 
             click.echo(line.rstrip())
 
 
+def _require_known(settings: Settings, names: tuple[str, ...]) -> None:
+    unknown = [n for n in names if settings.policy(n) is None]
+    if unknown:
+        known = ", ".join(p.name for p in settings.policies) or "none"
+        raise history.UsageError(f"no policy named {unknown[0]!r} in {settings.path} (known: {known})")
+
+
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
 
 def _sections_summary(sections: list[dict[str, Any]], *, named: int = 2) -> str:

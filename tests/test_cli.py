@@ -57,7 +57,8 @@ def run(config: Path, *args: str) -> Result:
 
 def test_help_explains_every_command() -> None:
     result = CliRunner().invoke(cli, ["--help"])
-    for command in ("daemon", "poll", "extract", "list", "history", "show", "diff", "changes", "status"):
+    commands = ("daemon", "poll", "extract", "reextract", "list", "history", "show", "diff", "changes", "status")
+    for command in commands:
         assert command in result.output
 
 
@@ -147,3 +148,14 @@ def test_poll_of_an_unknown_policy_is_refused(config: Path) -> None:
     result = run(config, "poll", "--policy", "Nope")
     assert result.exit_code == 2
     assert "no policy named 'Nope'" in result.stderr
+
+
+def test_reextract_reports_how_many_versions_changed(polled: Path) -> None:
+    result = run(polled, "reextract")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1] == "0 versions changed in 0 policies"
+
+
+def test_reextract_of_an_unknown_policy_is_refused(polled: Path) -> None:
+    result = run(polled, "reextract", "Nope")
+    assert result.exit_code == 2 and "no policy named 'Nope'" in result.stderr
