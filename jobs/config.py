@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import soupsieve
+
 from monitor.archive import DEFAULT_ARCHIVE_URL, ArchiveSettings
 from monitor.errors import ConfigError
 
@@ -233,6 +235,12 @@ def _selectors(entry: dict[str, Any], key: str, index: int, source: _Source) -> 
     value = entry.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"{source.where('policies', key, index)} must be a list of CSS selectors")
+    for selector in value:
+        try:
+            soupsieve.compile(selector)
+        except soupsieve.SelectorSyntaxError as error:
+            where, message = source.where("policies", key, index), str(error).splitlines()[0]
+            raise ConfigError(f"{where}: {selector!r} is not a CSS selector: {message}") from error
     return tuple(value)
 
 

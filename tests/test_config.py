@@ -107,3 +107,9 @@ def test_toml_syntax_errors_give_the_line(tmp_path: Path) -> None:
 def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_an_invalid_css_selector_is_named_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + 'select = ["div[[broken"]\n')
+    with pytest.raises(ConfigError, match=r"line 8: policies\[0\]\.select: 'div\[\[broken' is not a CSS selector"):
+        load_settings(path, env={})
