@@ -22,6 +22,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.markdown_render import collapse_whitespace, is_data_table, normalized_text
+from monitor.text_stats import Measure, TextStats
 
 CHAR_THRESHOLD = 500  # an article shorter than this is retried with fewer heuristics
 TOP_CANDIDATES = 5
@@ -52,9 +53,9 @@ _UNLIKELY_ROLES = frozenset(
 )
 _UNLIKELY_TAGS = frozenset({"nav", "aside", "footer"})
 _SENTENCE_END = re.compile(r"\.( |$)")
-_COMMAS = re.compile(r"[,\u060c\ufe50\ufe10\ufe11\u2e41\u2e34\u2e32\uff0c]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _TITLE_SEPARATOR = re.compile(r" [|\-\\/>»] ")
+_SHARE = re.compile(r"(?:\b|_)(?:share|sharedaddy)(?:\b|_)", re.I)  # Readability's "share" widgets
 
 _TAGS_TO_SCORE = ("section", "h2", "h3", "h4", "h5", "h6", "p", "td", "pre")
 _DIV_TO_P_BLOCKS = frozenset(
@@ -89,6 +90,11 @@ def inner_text(element: HtmlElement) -> str:
     return normalized_text(element.text_content())
 
 
+def has_text(element: HtmlElement) -> bool:
+    """Whether ``inner_text(element)`` is not empty, reading only as far as the first word."""
+    return any(normalized_text(chunk) for chunk in element.itertext())
+
+
 def drop(element: HtmlElement) -> None:
     """Remove ``element`` and its content, keeping the text that follows it."""
     if element.getparent() is not None:
@@ -110,13 +116,23 @@ def find_main_content(body: HtmlElement, title: str) -> HtmlElement:
 
 def prepare_body(body: HtmlElement) -> None:
     """Page-wide clean-up before scoring: hidden elements, ``<br><br>`` runs as paragraphs."""
-    half = len(inner_text(body)) / 2  # hiding most of the page is a script's business, not the author's
-    for element in list(body.iter()):
-        if element is not body and _is_hidden(element) and len(inner_text(element)) < half:
-            drop(element)
+    _drop_hidden(body)
     for font in body.iter("font"):
         font.tag = "span"
     _replace_double_breaks(body)
+
+
+def _drop_hidden(body: HtmlElement) -> None:
+    """Drop hidden elements, unless they hold half the page: hiding that much is a script's doing."""
+    stats = TextStats()  # measured before any drop: a hidden element is visited before what it holds
+    doomed = []
+    walker = etree.iterwalk(body, events=("start",))
+    for _, element in walker:
+        if element is not body and _is_hidden(element) and stats.of(element).length < stats.of(body).length / 2:
+            doomed.append(element)
+            walker.skip_subtree()
+    for element in doomed:
+        drop(element)
 
 
 def _is_hidden(element: HtmlElement) -> bool:
@@ -269,6 +285,12 @@ def _holds_one_paragraph(div: HtmlElement) -> bool:
 
 def _wrap_inline_runs(div: HtmlElement) -> None:
     children = list(div)
+    if _nothing_to_wrap(div, children):  # the common case, without rebuilding the div
+        div.text = None
+        for child in children:
+            child.tail = None
+        _remove_empty_paragraphs(div)
+        return
     leading, div.text = div.text, None
     for child in children:
         div.remove(child)
@@ -291,8 +313,18 @@ def _wrap_inline_runs(div: HtmlElement) -> None:
             paragraph = div.makeelement("p", {})
             paragraph.text = tail
             div.append(paragraph)
+    _remove_empty_paragraphs(div)
+
+
+def _nothing_to_wrap(div: HtmlElement, children: list[HtmlElement]) -> bool:
+    if (div.text or "").strip() or any((child.tail or "").strip() for child in children):
+        return False
+    return not any(_is_phrasing(child) for child in children)
+
+
+def _remove_empty_paragraphs(div: HtmlElement) -> None:
     for candidate in div.findall("p"):
-        if not inner_text(candidate) and candidate.find(".//img") is None:
+        if not has_text(candidate) and candidate.find(".//img") is None:
             div.remove(candidate)
 
 
@@ -305,11 +337,13 @@ def _ancestors(element: HtmlElement, limit: int) -> Iterator[HtmlElement]:
 
 def _score_candidates(body: HtmlElement, flags: Flags) -> dict[HtmlElement, float]:
     scores: dict[HtmlElement, float] = {}
+    stats = TextStats()
+    stats.of(body)  # measures everything in one walk; nothing changes while scoring
     for element in body.iter(*_TAGS_TO_SCORE):
-        text = inner_text(element)
-        if len(text) < 25:
+        measure = stats.of(element)
+        if measure.length < 25:
             continue
-        points = 2 + len(_COMMAS.findall(text)) + min(len(text) // 100, 3)
+        points = 2 + measure.commas + min(measure.length // 100, 3)
         for level, ancestor in enumerate(_ancestors(element, MAX_SCORED_ANCESTORS)):
             if ancestor.tag == "html":
                 continue  # never the article
@@ -317,7 +351,7 @@ def _score_candidates(body: HtmlElement, flags: Flags) -> dict[HtmlElement, floa
                 scores[ancestor] = _BASE_SCORES.get(ancestor.tag, 0) + _class_weight(ancestor, flags)
             scores[ancestor] += points / (1 if level == 0 else 2 if level == 1 else level * 3)
     for candidate in scores:
-        scores[candidate] *= 1 - _link_density(candidate)
+        scores[candidate] *= 1 - stats.of(candidate).link_density
     return scores
 
 
@@ -427,13 +461,13 @@ def _clean_article(article: HtmlElement, flags: Flags, titles: tuple[str, str]) 
     _drop_title_headings(article, *titles)
     for child in list(article):
         for element in list(child.iterdescendants()):
-            if "share" in _match_string(element) and len(element.text_content()) < 500:
+            if _SHARE.search(_match_string(element)) and len(element.text_content()) < 500:
                 drop(element)
     _remove_all(article, ("input", "textarea", "select", "button"))
     if flags & Flags.WEIGHT_CLASSES:
         _remove_all(article, ("h1", "h2"), lambda heading: _class_weight(heading, flags) < 0)
     _clean_conditionally(article, ("table", "ul", "div"), flags, data_tables)
-    _remove_all(article, ("p",), lambda p: not inner_text(p) and p.find(".//img") is None)
+    _remove_all(article, ("p",), lambda p: not has_text(p) and p.find(".//img") is None)
     _remove_all(article, ("br",), lambda br: not (br.tail or "").strip() and _next_is_paragraph(br))
     _unwrap_single_cell_tables(article)
 
@@ -512,42 +546,35 @@ def _clean_conditionally(
         return
     sheltered = {inner for table in data_tables for inner in table.iterdescendants()}
     sheltered.update(inner for code in article.iter("code") for inner in code.iterdescendants())
+    # Innermost first, so that each element is measured after what is dropped inside it.
+    stats = TextStats()
     for element in reversed(list(article.iter(*tags))):
         if element is article or element in sheltered or element in data_tables:
             continue
-        if _looks_like_clutter(element, flags):
+        if _looks_like_clutter(element, flags, stats.of(element)):
             drop(element)
 
 
-def _looks_like_clutter(element: HtmlElement, flags: Flags) -> bool:
+def _looks_like_clutter(element: HtmlElement, flags: Flags, measure: Measure) -> bool:
     weight = _class_weight(element, flags)
     if weight < 0:
         return True
-    text = inner_text(element)
-    if len(_COMMAS.findall(text)) >= 10:
+    if measure.commas >= 10:
         return False
-    paragraphs = _count(element, "p")
-    images = _count(element, "img")
-    items = _count(element, "li") - 100
-    inputs = _count(element, "input")
-    embeds = _count(element, "object", "embed", "iframe")
+    paragraphs, images, embeds, length = measure.paragraphs, measure.images, measure.embeds, measure.length
     is_list = element.tag in ("ul", "ol")
     in_figure = any(True for _ in element.iterancestors("figure"))
-    density = _link_density(element)
+    density = measure.link_density
     return (
         (images > 1 and paragraphs / images < 0.5 and not in_figure)
-        or (not is_list and items > paragraphs)
-        or inputs > paragraphs // 3
-        or (not is_list and len(text) < 25 and (images == 0 or images > 2) and not in_figure)
+        or (not is_list and measure.items - 100 > paragraphs)
+        or measure.inputs > paragraphs // 3
+        or (not is_list and length < 25 and (images == 0 or images > 2) and not in_figure)
         or (not is_list and weight < 25 and density > 0.2)
         or (weight >= 25 and density > 0.5)
-        or (embeds == 1 and len(text) < 75)
+        or (embeds == 1 and length < 75)
         or embeds > 1
     )
-
-
-def _count(element: HtmlElement, *tags: str) -> int:
-    return int(element.xpath(f"count({'|'.join('.//' + tag for tag in tags)})"))
 
 
 def _unwrap_single_cell_tables(article: HtmlElement) -> None:

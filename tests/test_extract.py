@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import random
 import re
 from functools import cache
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 
 from monitor.errors import NotExtractable
-from monitor.extract import MAX_HTML_BYTES, extract_document, render_reference
+from monitor.extract import MAX_ELEMENTS, MAX_HTML_BYTES, extract_document, render_reference
+from monitor.main_content import inner_text
 from monitor.models import Document
+from monitor.nesting import flatten_deep_nesting
+from monitor.text_stats import TextStats
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SNAPSHOTS = CORPUS / "snapshots"
@@ -164,6 +170,11 @@ def test_the_charset_of_a_meta_element_wins_over_detection() -> None:
     assert extract_document(html).body == "Na\u00efve r\u00e9sum\u00e9 \u00bd."
 
 
+def test_a_byte_order_mark_wins_over_the_content_type_header() -> None:
+    html = codecs.BOM_UTF16_LE + page("<p>Caf\u00e9 cr\u00e8me.</p>").decode().encode("utf-16-le")
+    assert extract_document(html, content_type="text/html; charset=windows-1252").body == "Caf\u00e9 cr\u00e8me."
+
+
 def test_an_undeclared_charset_is_detected() -> None:
     text = "Nous prot\u00e9geons vos donn\u00e9es personnelles : elles ne sont jamais vendues \u00e0 des tiers. " * 3
     html = page(f"<p>{text}</p>").decode().encode("cp1252")
@@ -230,16 +241,49 @@ def test_a_page_without_text_is_not_extractable(html: bytes) -> None:
     assert error.value.reason == "no text"
 
 
-def test_ten_thousand_nested_elements_are_refused_without_recursion_error() -> None:
-    html = b"<html><body>" + b"<div>" * 10_000 + b"<p>deep</p>" + b"</div>" * 10_000 + b"</body></html>"
+def test_a_policy_inside_ten_thousand_nested_divs_is_extracted_with_its_structure() -> None:
+    policy = f"<h2>Cookies</h2><p>{POLICY}</p><ul><li>Analytics</li><li>Login</li></ul>"
+    html = page("<div>" * 10_000 + policy + "</div>" * 10_000)
+    assert extract_document(html).body == f"## Cookies\n\n{POLICY.strip()}\n\n  * Analytics\n  * Login"
+
+
+@pytest.mark.parametrize("tag", ["b", "blockquote"])
+def test_ten_thousand_nested_tags_that_carry_structure_are_refused_as_too_deep(tag: str) -> None:
+    html = page(f"<{tag}>" * 10_000 + POLICY + f"</{tag}>" * 10_000)
     with pytest.raises(NotExtractable) as error:
         extract_document(html)
     assert error.value.reason == "nesting too deep"
 
 
+def test_flattening_drops_only_the_tags_of_containers_past_the_depth_limit() -> None:
+    html = "<div><div><div><h2>T</h2><p>a</p></div></div></div><p>b</p>"
+    assert flatten_deep_nesting(html, 1) == "<div><h2>T</h2><p>a</p></div><p>b</p>"
+
+
 def test_nesting_within_the_limit_is_extracted() -> None:
     html = b"<html><body>" + b"<div><span>" * 200 + POLICY.encode() + b"</span></div>" * 200 + b"</body></html>"
     assert extract_document(html).body == POLICY.strip()
+
+
+def test_an_html_bomb_of_a_million_empty_elements_is_refused_as_too_many_elements() -> None:
+    html = b"<html><body>" + b"<span></span>" * 1_000_000 + b"</body></html>"
+    with pytest.raises(NotExtractable) as error:
+        extract_document(html)
+    assert error.value.reason == "too many elements"
+
+
+def test_start_tags_inside_a_script_do_not_count_as_elements() -> None:
+    script = "<script>var s = '" + "<a>" * (MAX_ELEMENTS + 1) + "';</script>"
+    assert extract_document(page(script + f"<p>{POLICY}</p>")).body == POLICY.strip()
+
+
+def test_twenty_megabytes_of_paragraphs_are_extracted_whole() -> None:
+    paragraph = "We keep your data safe. " * 21 + "\n"  # 505 bytes
+    html = page(f"<p>{paragraph}</p>" * 40_000)
+    assert len(html) > 20_000_000
+    body = extract_document(html).body
+    assert body.count("\n\n") == 40_000 - 1
+    assert len(words(body)) == 40_000 * 21 * 5
 
 
 def test_input_over_the_byte_limit_is_too_large() -> None:
@@ -266,3 +310,38 @@ def test_a_frameset_with_noframes_content_yields_that_content() -> None:
         b"<noframes><body><p>We collect <b>nothing</b> about you.</p></body></noframes></frameset></html>"
     )
     assert extract_document(html).body == "We collect **nothing** about you."
+
+
+def test_an_abbreviation_with_a_title_is_defined_after_the_text() -> None:
+    html = page(f'<div><p>{POLICY}</p><p>We log your <abbr title="Internet Protocol">IP</abbr> address.</p></div>')
+    assert extract_document(html).body.endswith("We log your IP address.\n  *[IP]: Internet Protocol")
+
+
+def test_a_small_element_named_share_in_any_case_is_dropped_but_shared_is_not() -> None:
+    sections = (
+        f'<h4 id="How_We_Share_Information">How we share information</h4><p>{POLICY}</p>'
+        f'<h4 id="Shared_Data">Shared data</h4><p>{POLICY}</p>'
+    )
+    body = extract_document(page(f"<div>{sections}</div>")).body
+    assert "How we share information" not in body
+    assert "#### Shared data" in body
+
+
+def test_text_measures_equal_those_of_the_normalized_text_of_every_element() -> None:
+    chunks = ["word", "a,b", " ", "\n", "\u00a0", "\u200b", "caf\u00e9", "x y", "", "\uff0c"]
+    rng = random.Random(7)
+
+    def fragment(depth: int) -> str:
+        if depth > 3 or rng.random() < 0.3:
+            return "".join(rng.choice(chunks) for _ in range(rng.randint(0, 3)))
+        tag = rng.choice(["div", "p", "span", "a", "b", "li"])
+        inner = "".join(fragment(depth + 1) for _ in range(rng.randint(0, 3)))
+        return f'<{tag} href="#x">{inner}</{tag}>{rng.choice(chunks)}'
+
+    for _ in range(200):
+        root = lxml_html.document_fromstring(f"<html><body>{fragment(0)}{fragment(0)}</body></html>")
+        stats = TextStats()
+        for element in root.iter():
+            text = inner_text(element)
+            commas = text.count(",") + text.count("\uff0c")
+            assert (stats.of(element).length, stats.of(element).commas) == (len(text), commas)
