@@ -1,64 +1,50 @@
 """Compare two versions of a policy: which sections changed, how, and what kind of change the version is.
 
-Pairing: sections are paired by path (titles compared without numbering, case and punctuation), then
-same-titled duplicates by identical text, then the rest by similarity of their words (greedy, best
-first), then children of paired parents by title. A paired section is RENAMED when its title's letters
-or digits changed, MOVED when it now sits under a parent that is not its old parent's pair or was
-reordered on its own (not along with its parent), MODIFIED when only its text changed; identical
-sections (whitespace and typography aside) give nothing. Unpaired ones are ADDED or REMOVED.
+Sections are matched as ``monitor.matching`` describes. Each matched section gives at most one record:
+RENAMED when its title's letters or digits changed (numbering and duplicate suffixes aside, so inserting
+"4." renumbers the clauses below it without a word), else MOVED when it moved (``monitor.matching``: the
+parent that moved is reported, not the subsections that went with it), else MODIFIED when its text changed
+(whitespace and typography aside). A split gives one SPLIT record (``new_parts``: every part) and a merge one
+MERGED record (``old_parts``: every merged section). Unmatched sections are ADDED or REMOVED. Records come in
+the new version's order, a removed section where it used to be.
 
-Words: paired sections whose text differs are word-diffed on their Markdown (link targets included),
-with equal runs cut to 12 words of context either side of a change, the cut marked by a "…" word.
-Added and removed sections carry their whole text.
+Words: a record's ``words`` diff its ``old_text`` against its ``new_text`` (Markdown, link targets included),
+equal runs cut to 12 words of context either side of a change, the cut marked by a "…" word. Added and
+removed sections carry their whole text.
 
-Class: the line diff of the normalized texts is split into changed blocks and each is judged on its
-words without markup: equal → FORMATTING_ONLY, equal once link targets are dropped → LINK_ONLY, every
-changed word inside a "last updated / effective <date>" phrase → DATE_ONLY, else SUBSTANTIVE. The
-version takes its most significant block's class (identical texts give FORMATTING_ONLY).
+Exactness: a ``Change`` also holds every matched pair (``matches``) and, in ``unreported``, the differences too
+small to report (a path that changed with an ancestor, a renumbered title, a new level, whitespace), so that
+``apply_change(split_sections(old), compare(old, new)) == split_sections(new)``.
+
+Class: see ``monitor.classify``.
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from collections.abc import Sequence
-from itertools import pairwise
+from typing import Any
 
-from monitor.models import Change, Section, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
-from monitor.sections import (
-    AUTOLINK,
-    DATE_PHRASE,
-    ESCAPE,
-    HTML_TAG,
-    REFERENCE_HEADER_PREFIX,
-    is_reference_header,
-    split_sections,
-    strip_links,
-)
-from monitor.worddiff import (
-    abbreviate,
-    diff_sequences,
-    fold_typography,
-    longest_increasing_subsequence,
-    render_word_diff,
-    word_diff,
-)
+from monitor import classify as classify_module
+from monitor import matching, sections
+from monitor.classify import classify
+from monitor.matching import Matching, match, match_sections, title_core
+from monitor.models import Change, Section, SectionAt, SectionChange, SectionChangeKind, WordOp, WordOpKind
+from monitor.sections import is_reference_header, split_sections
+from monitor.splits import Regroup, same_text
+from monitor.worddiff import abbreviate, fold_typography, render_word_diff, word_diff
 
-__all__ = ["compare", "normalized_text", "render_word_diff", "word_diff"]
+__all__ = [
+    "apply_change",
+    "change_as_dict",
+    "clear_caches",
+    "compare",
+    "match_sections",
+    "normalized_text",
+    "render_word_diff",
+    "word_diff",
+]
 
-SIMILARITY_THRESHOLD = 0.4
-_PARENT_BONUS = 0.25  # prefer pairing sections whose parents are already paired
-_COMMON_SHINGLE = 40  # shingles shared by more unpaired sections than this say nothing about identity
-
-_REF_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*(\S+.*)$", re.M)
-_UNDERSCORES = re.compile(r"_+")
-_TARGET = "\x00"  # marks a link target inside the plain text, so one pass serves both projections
-_MARKUP_ONLY = "#>=+-_*|~`!"  # words made only of these are markup (list bullets, rules, table borders)
-_WORD = re.compile(r"\w+")
-_DUPLICATE_SUFFIX = re.compile(r" \(\d+\)$")
-_ENUMERATOR = re.compile(r"^\(?(?:\d+(?:\.\d+)*\.?|[a-z]|[ivxlcdm]+)[.)]?\s+|^\d+(?:\.\d+)+\s*")
-_DATE_WINDOW = 8  # words either side of a change searched for the date phrase holding it
-_CONTEXT_LINES = 4
+_MAX_ATX_LEVEL = 6
 
 
 def normalized_text(markdown: str) -> str:
@@ -79,310 +65,209 @@ def normalized_text(markdown: str) -> str:
 
 def compare(old_markdown: str, new_markdown: str) -> Change:
     """The section changes between two versions and the version's class (never REVERTED: that needs history)."""
-    old, new = split_sections(old_markdown), split_sections(new_markdown)
-    pairs = _pair_sections(old, new)
-    changes = _section_changes(old, new, pairs)
-    return Change(_classify(old_markdown, new_markdown), tuple(changes))
-
-
-# --- version class ---------------------------------------------------------------------------------
-
-
-_CLASS_RANK = [VersionClass.FORMATTING_ONLY, VersionClass.LINK_ONLY, VersionClass.DATE_ONLY, VersionClass.SUBSTANTIVE]
-
-
-def _classify(old_markdown: str, new_markdown: str) -> VersionClass:
-    """The class of the most significant changed block (blocks come from a line diff of normalized texts)."""
-    old_lines = _mark_links(normalized_text(old_markdown)).split("\n")
-    new_lines = _mark_links(normalized_text(new_markdown)).split("\n")
-    worst = 0
-    for tag, i1, i2, j1, j2 in diff_sequences(old_lines, new_lines):
-        if tag != "equal":
-            worst = max(worst, _CLASS_RANK.index(_block_class(old_lines, i1, i2, new_lines, j1, j2)))
-            if worst == len(_CLASS_RANK) - 1:
-                break
-    return _CLASS_RANK[worst]
-
-
-def _block_class(old_lines: list[str], i1: int, i2: int, new_lines: list[str], j1: int, j2: int) -> VersionClass:
-    old_words, new_words = _words("\n".join(old_lines[i1:i2])), _words("\n".join(new_lines[j1:j2]))
-    if old_words == new_words:
-        return VersionClass.FORMATTING_ONLY
-    if _without_targets(old_words) == _without_targets(new_words):
-        return VersionClass.LINK_ONLY
-    # A date's keyword may sit a few lines above it ("**Effective:**", blank line, "May 1, 2024").
-    old_context = _words("\n".join(old_lines[max(0, i1 - _CONTEXT_LINES) : i2 + _CONTEXT_LINES]))
-    new_context = _words("\n".join(new_lines[max(0, j1 - _CONTEXT_LINES) : j2 + _CONTEXT_LINES]))
-    if _only_dates_differ(_without_targets(old_context), _without_targets(new_context)):
-        return VersionClass.DATE_ONLY
-    return VersionClass.SUBSTANTIVE
-
-
-def _without_targets(words: list[str]) -> list[str]:
-    return [word for word in words if not word.startswith(_TARGET)]
-
-
-def _plain_words(markdown: str) -> list[str]:
-    """The words of some Markdown without markup; each link target is one word starting with NUL."""
-    return _words(_mark_links(fold_typography(markdown)))
-
-
-def _mark_links(text: str) -> str:
-    """Links and images as their text followed by their target as one NUL-led word (links may span lines)."""
-    text = _REF_DEFINITION.sub(lambda match: _TARGET + match.group(1).replace(" ", _TARGET), text)
-    return AUTOLINK.sub(r"\1", strip_links(text, _TARGET))
-
-
-def _words(text: str) -> list[str]:
-    """The words of link-marked text, without emphasis, code marks, HTML tags, escapes and markup-only words."""
-    if REFERENCE_HEADER_PREFIX in text:
-        text = "\n".join(line for line in text.splitlines() if not is_reference_header(line))
-    text = HTML_TAG.sub(" ", text)
-    for mark in ("*", "`", "~~"):
-        if mark in text:
-            text = text.replace(mark, "")
-    text = ESCAPE.sub(r"\1", _UNDERSCORES.sub(_emphasis_underscores, text.replace("|", " ")))
-    return [word for word in text.split() if word.strip(_MARKUP_ONLY)]
-
-
-def _emphasis_underscores(match: re.Match[str]) -> str:
-    """Underscores between word characters (snake_case) stay; others are emphasis and go."""
-    text, start, end = match.string, match.start(), match.end()
-    inside = start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
-    return match.group() if inside else ""
-
-
-def _only_dates_differ(old_words: Sequence[str], new_words: Sequence[str]) -> bool:
-    """Whether every word changed between the texts lies inside a "last updated / effective" date phrase."""
-    opcodes = [op for op in diff_sequences(old_words, new_words) if op[0] != "equal"]
-    return bool(opcodes) and all(
-        _inside_date_phrase(old_words, i1, i2) and _inside_date_phrase(new_words, j1, j2)
-        for _, i1, i2, j1, j2 in opcodes
+    old = split_sections(old_markdown)
+    new = split_sections(new_markdown, previous=old_markdown)
+    matching = match(old, new)
+    reported, unreported = _section_changes(old, new, matching)
+    return Change(
+        version_class=classify(old_markdown, new_markdown),
+        sections=tuple(reported),
+        matches=tuple(sorted(matching.pairs.items())),
+        unreported=tuple(unreported),
     )
 
 
-def _inside_date_phrase(words: Sequence[str], start: int, end: int) -> bool:
-    """Whether ``words[start:end]`` (possibly empty) lies within one date phrase."""
-    if end - start > _DATE_WINDOW:
-        return False
-    before = words[max(0, start - _DATE_WINDOW) : start]
-    text_before = " ".join(before) + " " if before else ""
-    changed = " ".join(words[start:end])
-    window = text_before + changed + " " + " ".join(words[end : end + _DATE_WINDOW])
-    low, high = len(text_before), len(text_before) + len(changed)
-    return any(match.start() <= low and high <= match.end() for match in DATE_PHRASE.finditer(window))
+def clear_caches() -> None:
+    """Forget the versions, paragraphs and titles kept from earlier calls: the next comparison starts cold."""
+    sections.clear_caches()
+    classify_module.clear_caches()
+    matching.clear_caches()
 
 
-# --- pairing sections ------------------------------------------------------------------------------
+# --- records ---------------------------------------------------------------------------------------
 
 
-def _title_key(title: str) -> str:
-    """A title as compared for identity: no duplicate suffix, numbering, case or punctuation."""
-    text = _ENUMERATOR.sub("", _DUPLICATE_SUFFIX.sub("", title).casefold())
-    return " ".join(_WORD.findall(text))
-
-
-def _display_title(section: Section) -> str:
-    """A title's letters and digits: neither "Take control (2)" → "(3)" nor "1.1" → "1.1." is a rename."""
-    return "".join(_WORD.findall(_DUPLICATE_SUFFIX.sub("", section.title)))
-
-
-def _path_key(path: Sequence[str]) -> tuple[str, ...]:
-    return tuple(_title_key(title) for title in path)
-
-
-def _normalized(text: str) -> str:
-    return " ".join(fold_typography(text).split())
-
-
-def _pair_sections(old: Sequence[Section], new: Sequence[Section]) -> dict[int, int]:
-    """Old section index → new section index for every section found in both versions."""
-    pairs: dict[int, int] = {}
-    old_keys, new_keys = [_path_key(s.path) for s in old], [_path_key(s.path) for s in new]
-    old_groups, new_groups = _groups(old_keys), _groups(new_keys)
-    for key, members in old_groups.items():
-        if len(members) == 1 and len(new_groups.get(key, ())) == 1:
-            pairs[members[0]] = new_groups[key][0]
-    _pair_duplicates_by_text(old, new, old_groups, new_groups, pairs)
-    _pair_by_similarity(old, new, pairs)
-    _pair_children_of_pairs(old, new, pairs)
-    _pair_duplicates_in_order(old_groups, new_groups, pairs)
-    return pairs
-
-
-def _groups(keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], list[int]]:
-    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for index, key in enumerate(keys):
-        groups[key].append(index)
-    return groups
-
-
-def _pair_duplicates_by_text(
-    old: Sequence[Section],
-    new: Sequence[Section],
-    old_groups: dict[tuple[str, ...], list[int]],
-    new_groups: dict[tuple[str, ...], list[int]],
-    pairs: dict[int, int],
-) -> None:
-    """Among sections sharing a path key ("Take control", "Take control (2)"), pair identical texts."""
-    for key, members in old_groups.items():
-        candidates = new_groups.get(key, [])
-        if len(members) == 1 and len(candidates) == 1:
-            continue
-        free = {j: _normalized(new[j].text) for j in candidates}
-        for i in members:
-            text = _normalized(old[i].text)
-            j = next((j for j, other in free.items() if other == text), None)
-            if j is not None:
-                pairs[i] = j
-                del free[j]
-
-
-def _pair_by_similarity(old: Sequence[Section], new: Sequence[Section], pairs: dict[int, int]) -> None:
-    """Pair the remaining sections whose title and text share enough words (greedy, best first)."""
-    paired_new = set(pairs.values())
-    free_old = [i for i in range(len(old)) if i not in pairs]
-    free_new = [j for j in range(len(new)) if j not in paired_new]
-    if not free_old or not free_new:
-        return
-    shingles_new = {j: _shingles(new[j]) for j in free_new}
-    index: dict[str, list[int]] = defaultdict(list)
-    for j, shingles in shingles_new.items():
-        for shingle in shingles:
-            index[shingle].append(j)
-    parent_of_old, parent_of_new = _parent_indices(old), _parent_indices(new)
-    candidates: list[tuple[float, float, int, int]] = []
-    for i in free_old:
-        shingles = _shingles(old[i])
-        shared: dict[int, int] = defaultdict(int)
-        for shingle in shingles:
-            postings = index.get(shingle, ())
-            if len(postings) <= _COMMON_SHINGLE:
-                for j in postings:
-                    shared[j] += 1
-        for j, count in shared.items():
-            score = 2 * count / (len(shingles) + len(shingles_new[j]))
-            if pairs.get(parent_of_old[i], -2) == parent_of_new[j]:
-                score += _PARENT_BONUS
-            if score >= SIMILARITY_THRESHOLD:
-                distance = abs(i / len(old) - j / len(new))
-                candidates.append((-score, distance, i, j))
-    taken: set[int] = set()
-    for _, _, i, j in sorted(candidates):
-        if i not in pairs and j not in taken:
-            pairs[i] = j
-            taken.add(j)
-
-
-def _shingles(section: Section) -> set[str]:
-    """Words and word pairs of a section's title and link-free text."""
-    plain = " ".join(_without_targets(_plain_words(section.text)))
-    words = _WORD.findall(f"{section.title} {plain}".casefold())
-    return {*words, *(f"{a} {b}" for a, b in pairwise(words))}
-
-
-def _parent_indices(sections: Sequence[Section]) -> list[int]:
-    """For each section, the index of the section heading its parent path (-1 when none)."""
-    by_path = {section.path: index for index, section in enumerate(sections)}
-    return [by_path.get(section.path[:-1], -1) for section in sections]
-
-
-def _pair_children_of_pairs(old: Sequence[Section], new: Sequence[Section], pairs: dict[int, int]) -> None:
-    """Pair still-unpaired sections with the same title under parents that are paired with each other."""
-    parent_of_old, parent_of_new = _parent_indices(old), _parent_indices(new)
-    paired_new = set(pairs.values())
-    free_old: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for i in range(len(old)):
-        if i not in pairs and parent_of_old[i] in pairs:
-            free_old[(pairs[parent_of_old[i]], _title_key(old[i].title))].append(i)
-    for j in range(len(new)):
-        if j in paired_new or parent_of_new[j] == -1:
-            continue
-        waiting = free_old.get((parent_of_new[j], _title_key(new[j].title)))
-        if waiting:
-            pairs[waiting.pop(0)] = j
-
-
-def _pair_duplicates_in_order(
-    old_groups: dict[tuple[str, ...], list[int]], new_groups: dict[tuple[str, ...], list[int]], pairs: dict[int, int]
-) -> None:
-    """Within a group of same-key sections left with as many on each side, pair them in order."""
-    paired_new = set(pairs.values())
-    for key, members in old_groups.items():
-        free_old = [i for i in members if i not in pairs]
-        free_new = [j for j in new_groups.get(key, []) if j not in paired_new]
-        if free_old and len(free_old) == len(free_new):
-            pairs.update(zip(free_old, free_new, strict=True))
-
-
-# --- section changes -------------------------------------------------------------------------------
-
-
-def _section_changes(old: Sequence[Section], new: Sequence[Section], pairs: dict[int, int]) -> list[SectionChange]:
-    kinds = _pair_kinds(old, new, pairs)
+def _section_changes(
+    old: Sequence[Section], new: Sequence[Section], matching: Matching
+) -> tuple[list[SectionChange], list[SectionChange]]:
+    """The reported records in the new version's order, and the unreported ones."""
+    regrouped = {i: group for group in matching.regroups for i in group.old}
     positioned: list[tuple[float, int, SectionChange]] = []
-    for i, j in pairs.items():
-        kind = kinds[i]
+    unreported: list[SectionChange] = []
+    for i, j in matching.pairs.items():
+        if i in regrouped or (old[i] == new[j] and i not in matching.moved):
+            continue  # the common case: the very same section
+        kind = _pair_kind(old[i], new[j], moved=i in matching.moved)
         if kind is not None:
-            positioned.append((j, i, _changed(kind, old[i], new[j])))
+            positioned.append((j, i, _record(kind, SectionAt(i, old[i]), SectionAt(j, new[j]))))
+        elif old[i] != new[j]:
+            unreported.append(_record(_quiet_kind(old[i], new[j]), SectionAt(i, old[i]), SectionAt(j, new[j])))
+    for group in matching.regroups:
+        positioned.append((min(group.new), group.old_identity, _regroup_record(group, old, new)))
     anchor = -0.5
     for i, section in enumerate(old):
-        if i in pairs:
-            anchor = pairs[i] + 0.5
-        else:
-            positioned.append((anchor, i, _changed(SectionChangeKind.REMOVED, section, None)))
-    paired_new = set(pairs.values())
+        if i in matching.pairs:
+            anchor = matching.pairs[i] + 0.5
+        elif i not in regrouped:
+            positioned.append((anchor, i, _record(SectionChangeKind.REMOVED, SectionAt(i, section), None)))
+    taken = set(matching.pairs.values()) | {j for group in matching.regroups for j in group.new}
     for j, section in enumerate(new):
-        if j not in paired_new:
-            positioned.append((j, -1, _changed(SectionChangeKind.ADDED, None, section)))
-    return [change for _, _, change in sorted(positioned, key=lambda item: (item[0], item[1]))]
+        if j not in taken:
+            positioned.append((j, -1, _record(SectionChangeKind.ADDED, None, SectionAt(j, section))))
+    positioned.sort(key=lambda item: (item[0], item[1]))
+    return [change for _, _, change in positioned], unreported
 
 
-def _differs(old: Section, new: Section) -> bool:
-    return _normalized(old.text) != _normalized(new.text)
+def _pair_kind(old: Section, new: Section, *, moved: bool) -> SectionChangeKind | None:
+    """What happened to a matched section that is worth reporting (None: nothing)."""
+    if title_core(old.title) != title_core(new.title):
+        return SectionChangeKind.RENAMED
+    if moved:
+        return SectionChangeKind.MOVED
+    if not same_text(old, new):
+        return SectionChangeKind.MODIFIED
+    return None
 
 
-def _changed(kind: SectionChangeKind, old: Section | None, new: Section | None) -> SectionChange:
-    old_text = old.text if old else ""
-    new_text = new.text if new else ""
+def _quiet_kind(old: Section, new: Section) -> SectionChangeKind:
+    """The kind an unreported difference would have: a title, a path or level, or whitespace in the text."""
+    if old.title != new.title:
+        return SectionChangeKind.RENAMED
+    if old.path != new.path or old.level != new.level:
+        return SectionChangeKind.MOVED
+    return SectionChangeKind.MODIFIED
+
+
+def _record(kind: SectionChangeKind, old: SectionAt | None, new: SectionAt | None) -> SectionChange:
+    old_section = old.section if old else None
+    new_section = new.section if new else None
+    old_text = old_section.text if old_section else ""
+    new_text = new_section.text if new_section else ""
     ops: tuple[WordOp, ...] = ()
-    if old is None:
+    if old_section is None:
         ops = (WordOp(WordOpKind.INSERT, " ".join(new_text.split())),) if new_text else ()
-    elif new is None:
+    elif new_section is None:
         ops = (WordOp(WordOpKind.DELETE, " ".join(old_text.split())),) if old_text else ()
-    elif _differs(old, new):
+    elif not same_text(old_section, new_section):
         ops = abbreviate(word_diff(old_text, new_text))
     return SectionChange(
         kind=kind,
-        old_path=old.path_text if old else None,
-        new_path=new.path_text if new else None,
+        old_path=old_section.path_text if old_section else None,
+        new_path=new_section.path_text if new_section else None,
         old_text=old_text,
         new_text=new_text,
         words=ops,
+        old_index=old.index if old else None,
+        new_index=new.index if new else None,
+        old_level=old_section.level if old_section else None,
+        new_level=new_section.level if new_section else None,
+        old_titles=old_section.path if old_section else (),
+        new_titles=new_section.path if new_section else (),
     )
 
 
-def _pair_kinds(
-    old: Sequence[Section], new: Sequence[Section], pairs: dict[int, int]
-) -> dict[int, SectionChangeKind | None]:
-    """What happened to each paired section (None: nothing worth reporting)."""
-    parent_of_old, parent_of_new = _parent_indices(old), _parent_indices(new)
-    ordered = sorted(pairs)
-    in_order = {ordered[k] for k in longest_increasing_subsequence([pairs[i] for i in ordered])}
-    kinds: dict[int, SectionChangeKind | None] = {}
-    for i in ordered:
-        j = pairs[i]
-        parent = parent_of_old[i]
-        same_parent = pairs.get(parent, -1) == parent_of_new[j] or _path_key(old[i].path[:-1]) == _path_key(
-            new[j].path[:-1]
-        )
-        moved_alone = i not in in_order and (parent not in pairs or parent in in_order)
-        if _display_title(old[i]) != _display_title(new[j]):
-            kinds[i] = SectionChangeKind.RENAMED
-        elif not same_parent or moved_alone:
-            kinds[i] = SectionChangeKind.MOVED
-        elif _differs(old[i], new[j]):
-            kinds[i] = SectionChangeKind.MODIFIED
-        else:
-            kinds[i] = None
-    return kinds
+def _regroup_record(group: Regroup, old: Sequence[Section], new: Sequence[Section]) -> SectionChange:
+    """One SPLIT or MERGED record; its identity ends are the sections that keep the section's identity."""
+    old_parts = tuple(SectionAt(i, old[i]) for i in group.old)
+    new_parts = tuple(SectionAt(j, new[j]) for j in group.new)
+    old_text, new_text = _joined(old_parts), _joined(new_parts)
+    old_section, new_section = old[group.old_identity], new[group.new_identity]
+    return SectionChange(
+        kind=SectionChangeKind.SPLIT if group.is_split else SectionChangeKind.MERGED,
+        old_path=old_section.path_text,
+        new_path=new_section.path_text,
+        old_text=old_text,
+        new_text=new_text,
+        words=abbreviate(word_diff(old_text, new_text)),
+        old_index=group.old_identity,
+        new_index=group.new_identity,
+        old_level=old_section.level,
+        new_level=new_section.level,
+        old_titles=old_section.path,
+        new_titles=new_section.path,
+        old_parts=old_parts if len(old_parts) > 1 else (),
+        new_parts=new_parts if len(new_parts) > 1 else (),
+    )
+
+
+def _joined(parts: Sequence[SectionAt]) -> str:
+    """Several sections as one text: the first one's text, then each other under its heading line."""
+    pieces = [parts[0].section.text]
+    for part in parts[1:]:
+        level = min(max(part.section.level, 1), _MAX_ATX_LEVEL)
+        pieces += ["#" * level + " " + part.section.title, part.section.text]
+    return "\n\n".join(piece for piece in pieces if piece)
+
+
+# --- replaying a change ----------------------------------------------------------------------------
+
+
+def apply_change(old_sections: Sequence[Section], change: Change) -> tuple[Section, ...]:
+    """The new version's sections, rebuilt from the old version's and the change between the two.
+
+    Raises ValueError when the change does not fit ``old_sections`` (a record's old section differs from the
+    one at its index) or does not account for every old and new section exactly once.
+    """
+    built: dict[int, Section] = {}
+    source: dict[int, int | None] = {}  # new index -> the old identity that produced it (None: added)
+    accounted: set[int] = set()
+    for record in (*change.sections, *change.unreported):
+        olds, news = _old_side(record), _new_side(record)
+        for part in olds:
+            if part.index >= len(old_sections) or old_sections[part.index] != part.section:
+                raise ValueError(f"the change does not fit old section {part.index}")
+            accounted.add(part.index)
+        for part in news:
+            if part.index in built:
+                raise ValueError(f"new section {part.index} is produced twice")
+            built[part.index], source[part.index] = part.section, record.old_index
+    for i, j in change.matches:
+        if j not in built:
+            built[j], source[j] = old_sections[i], i
+        elif source[j] != i:
+            raise ValueError(f"new section {j} is matched to old section {i} but produced from another")
+        accounted.add(i)
+    if sorted(built) != list(range(len(built))):
+        raise ValueError("the change leaves gaps among the new sections")
+    if accounted != set(range(len(old_sections))):
+        raise ValueError("the change does not account for every old section")
+    return tuple(built[index] for index in range(len(built)))
+
+
+def _old_side(record: SectionChange) -> tuple[SectionAt, ...]:
+    if record.old_parts:
+        return record.old_parts
+    if record.old_index is None or record.old_level is None:
+        return ()
+    return (SectionAt(record.old_index, Section(record.old_titles, record.old_level, record.old_text)),)
+
+
+def _new_side(record: SectionChange) -> tuple[SectionAt, ...]:
+    if record.new_parts:
+        return record.new_parts
+    if record.new_index is None or record.new_level is None:
+        return ()
+    return (SectionAt(record.new_index, Section(record.new_titles, record.new_level, record.new_text)),)
+
+
+# --- JSON ------------------------------------------------------------------------------------------
+
+
+def change_as_dict(change: Change) -> dict[str, Any]:
+    """A change as a JSON-ready value: the version class and each reported section change with its kind,
+    paths (all of them for a split or merge) and word-level operations."""
+    return {
+        "version_class": change.version_class.value,
+        "sections": [_section_change_as_dict(section) for section in change.sections],
+    }
+
+
+def _section_change_as_dict(section: SectionChange) -> dict[str, Any]:
+    return {
+        "kind": section.kind.value,
+        "old_path": section.old_path,
+        "new_path": section.new_path,
+        "old_paths": list(section.old_paths),
+        "new_paths": list(section.new_paths),
+        "words": [{"op": op.kind.value, "text": op.text} for op in section.words],
+    }

@@ -51,6 +51,21 @@ class Capture:
     def captured_at(self) -> datetime:
         return timestamp_to_datetime(self.timestamp)
 
+    @property
+    def is_revisit(self) -> bool:
+        """A ``warc/revisit`` row not yet resolved to the capture it repeats (status ``-``)."""
+        return self.status is None
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status is not None and 300 <= self.status < 400
+
+    @property
+    def digest_is_content(self) -> bool:
+        """Whether ``digest`` identifies the page we would store: not for a redirect, whose digest is that of the
+        redirect's own body (often empty) while we store its target's page."""
+        return self.status is None or 200 <= self.status < 300
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -60,6 +75,8 @@ class Snapshot:
     content: bytes
     content_type: str | None  # the Content-Type header as served, charset included when present
     timestamp: str  # the capture actually served (Memento-Datetime), which may differ from the CDX row
+    served_url: str | None = None  # the URL actually captured (Link rel="original"), a redirect's target included
+    note: str | None = None  # how it was reached when not directly, e.g. "followed archived 301 redirect to ..."
 
 
 @dataclass(frozen=True)
@@ -121,13 +138,52 @@ class SectionChangeKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class SectionAt:
+    """A section of one version and its position in that version's list of sections."""
+
+    index: int
+    section: Section
+
+
+@dataclass(frozen=True)
 class SectionChange:
+    """What happened to one section (or, for SPLIT and MERGED, to one group of sections).
+
+    ``old_*`` fields describe the section as it was, ``new_*`` as it is. For SPLIT, ``new_parts`` lists every
+    new section the old one became (the one that keeps its identity among them) and ``new_text`` shows them
+    joined, each part after the first under its heading line; MERGED is the mirror image with ``old_parts``.
+    ``words`` is always the diff of ``old_text`` against ``new_text``. The positions, levels, titles and parts
+    are exact, so that ``monitor.changes.apply_change`` rebuilds the new version's sections from the old ones.
+    """
+
     kind: SectionChangeKind
     old_path: str | None  # None when added
     new_path: str | None  # None when removed
     old_text: str
     new_text: str
     words: tuple[WordOp, ...] = ()
+    old_index: int | None = None  # position among the old version's sections; None when added
+    new_index: int | None = None  # position among the new version's sections; None when removed
+    old_level: int | None = None
+    new_level: int | None = None
+    old_titles: tuple[str, ...] = ()  # the old path as titles (``old_path`` joins them with " > ")
+    new_titles: tuple[str, ...] = ()
+    old_parts: tuple[SectionAt, ...] = ()  # MERGED only: every old section merged, in document order
+    new_parts: tuple[SectionAt, ...] = ()  # SPLIT only: every new part, in document order
+
+    @property
+    def old_paths(self) -> tuple[str, ...]:
+        """Every old path this change covers: the merged sections, else the old path (if any)."""
+        if self.old_parts:
+            return tuple(part.section.path_text for part in self.old_parts)
+        return (self.old_path,) if self.old_path is not None else ()
+
+    @property
+    def new_paths(self) -> tuple[str, ...]:
+        """Every new path this change covers: the parts of a split, else the new path (if any)."""
+        if self.new_parts:
+            return tuple(part.section.path_text for part in self.new_parts)
+        return (self.new_path,) if self.new_path is not None else ()
 
 
 class VersionClass(StrEnum):
@@ -146,6 +202,12 @@ class Change:
 
     version_class: VersionClass
     sections: tuple[SectionChange, ...] = field(default_factory=tuple)
+    # Every (old index, new index) of a section found in both versions, changed or not, in old order; for a
+    # split or merge, the part that keeps the section's identity. See ``monitor.changes.match_sections``.
+    matches: tuple[tuple[int, int], ...] = ()
+    # Differences too small to report but needed to rebuild the new sections exactly: a path that changed only
+    # because an ancestor was renamed or moved, a renumbered or re-suffixed title, a new level, whitespace.
+    unreported: tuple[SectionChange, ...] = ()
 
     @property
     def is_empty(self) -> bool:

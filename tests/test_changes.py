@@ -6,11 +6,22 @@ import json
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.changes import compare, normalized_text, render_word_diff, word_diff
+from monitor.changes import (
+    apply_change,
+    change_as_dict,
+    compare,
+    match_sections,
+    normalized_text,
+    render_word_diff,
+    word_diff,
+)
+from monitor.classify import policy_words
 from monitor.models import SectionChangeKind, VersionClass, WordOp, WordOpKind
+from monitor.sections import split_sections
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 HISTORIES = CORPUS / "histories"
@@ -103,13 +114,14 @@ def test_children_of_a_renamed_parent_are_not_reported() -> None:
     assert section.new_path == "Privacy Policy > How we use your data"
 
 
-def test_a_renumbered_heading_is_renamed_not_removed_and_added() -> None:
+def test_a_renumbered_heading_alone_is_not_reported() -> None:
     old = "# P\n\n## 1. Cookies\n\nWe use cookies.\n"
 
-    [section] = compare(old, old.replace("1. Cookies", "2. Cookies")).sections
+    change = compare(old, old.replace("1. Cookies", "2. Cookies"))
 
-    assert section.kind is SectionChangeKind.RENAMED
-    assert section.words == ()
+    assert change.is_empty
+    [quiet] = change.unreported
+    assert (quiet.old_path, quiet.new_path) == ("P > 1. Cookies", "P > 2. Cookies")
 
 
 def test_a_section_under_a_new_parent_is_reported_as_moved() -> None:
@@ -275,3 +287,197 @@ def test_word_diff_rebuilds_both_texts(old_words: list[str], new_words: list[str
     old_side = " ".join(op.text for op in ops if op.kind is not WordOpKind.INSERT).split()
     new_side = " ".join(op.text for op in ops if op.kind is not WordOpKind.DELETE).split()
     assert (old_side, new_side) == (old_words, new_words)
+
+
+# --- identity, moves and renumbering ---------------------------------------------------------------
+
+CLAUSES = "# Terms\n\n" + "".join(
+    f"## {n}. {title}\n\n{title} text number {n} for the reader.\n\n"
+    for n, title in enumerate(["Scope", "Data", "Use", "Sharing", "Retention", "Rights"], start=1)
+)
+
+
+def test_an_inserted_numbered_clause_is_added_without_renaming_the_clauses_after_it() -> None:
+    new = CLAUSES.replace("## 3. Use", "## 3. Cookies\n\nWe use cookies.\n\n## 3. Use")
+    for n, title in reversed(list(enumerate(["Use", "Sharing", "Retention", "Rights"], start=3))):
+        new = new.replace(f"## {n}. {title}", f"## {n + 1}. {title}")
+
+    change = compare(CLAUSES, new)
+
+    assert [(s.kind, s.new_path) for s in change.sections] == [(SectionChangeKind.ADDED, "Terms > 3. Cookies")]
+    assert len(change.unreported) == 4
+
+
+def test_subsections_that_move_with_their_parent_are_not_reported() -> None:
+    old = "# P\n\n## A\n\nAlpha.\n\n### A1\n\nOne.\n\n### A2\n\nTwo.\n\n## B\n\nBravo.\n\n## C\n\nCharlie.\n"
+    new = "# P\n\n## B\n\nBravo.\n\n## C\n\nCharlie.\n\n## A\n\nAlpha.\n\n### A1\n\nOne.\n\n### A2\n\nTwo.\n"
+
+    [section] = compare(old, new).sections
+
+    assert (section.kind, section.old_path) == (SectionChangeKind.MOVED, "P > A")
+
+
+def test_sections_put_under_a_new_heading_are_not_reported_as_moved() -> None:
+    new = (
+        POLICY.replace("## Information we collect", "## Your data\n\n### Information we collect")
+        .replace("## How we use information", "### How we use information")
+        .replace("### Cookies", "#### Cookies")
+    )
+
+    change = compare(POLICY, new)
+
+    assert [(s.kind, s.new_path) for s in change.sections] == [(SectionChangeKind.ADDED, "Privacy Policy > Your data")]
+
+
+def test_a_renamed_heading_without_text_is_matched_through_its_subsections() -> None:
+    old = "# P\n\n## Your rights\n\n### Access\n\nYou may access your data.\n\n### Erasure\n\nYou may erase it.\n"
+
+    [section] = compare(old, old.replace("## Your rights", "## Your choices")).sections
+
+    assert (section.kind, section.old_path, section.new_path) == (
+        SectionChangeKind.RENAMED,
+        "P > Your rights",
+        "P > Your choices",
+    )
+
+
+def test_match_sections_follows_renamed_and_moved_sections() -> None:
+    old = split_sections(POLICY)
+    new_markdown = POLICY.replace("## Information we collect", "## What we collect").replace(
+        "## Contact\n\nWrite to privacy@example.com.\n", ""
+    )
+    new = split_sections("## Contact\n\nWrite to privacy@example.com.\n\n" + new_markdown)
+
+    matched = match_sections(old, new)
+
+    assert {old[i].path_text: new[j].path_text for i, j in matched.items()} == {
+        "Privacy Policy": "Privacy Policy",
+        "Privacy Policy > Information we collect": "Privacy Policy > What we collect",
+        "Privacy Policy > How we use information": "Privacy Policy > How we use information",
+        "Privacy Policy > How we use information > Cookies": "Privacy Policy > How we use information > Cookies",
+        "Privacy Policy > Contact": "Contact",
+    }
+
+
+# --- splits and merges ------------------------------------------------------------------------------
+
+LONG = """# P
+
+## Sharing
+
+We share your information with service providers who process it on our behalf under contracts.
+
+We also share information with advertisers when you agree to see personalised advertising from them.
+
+## Contact
+
+Write to us.
+"""
+
+
+def test_a_heading_put_into_a_section_splits_it() -> None:
+    new = LONG.replace("We also share information", "## Advertising\n\nWe also share information")
+
+    [section] = compare(LONG, new).sections
+
+    assert (section.kind, section.old_paths, section.new_paths) == (
+        SectionChangeKind.SPLIT,
+        ("P > Sharing",),
+        ("P > Sharing", "P > Advertising"),
+    )
+    assert "{+## Advertising+}" in render_word_diff(section.words)
+
+
+def test_a_removed_heading_merges_its_text_into_the_section_before() -> None:
+    old = LONG.replace("We also share information", "## Advertising\n\nWe also share information")
+
+    [section] = compare(old, LONG).sections
+
+    assert (section.kind, section.old_paths, section.new_paths) == (
+        SectionChangeKind.MERGED,
+        ("P > Sharing", "P > Advertising"),
+        ("P > Sharing",),
+    )
+
+
+def test_a_split_section_keeps_its_identity_in_the_part_with_its_title() -> None:
+    new = LONG.replace("## Sharing", "## Providers").replace(
+        "We also share information", "## Sharing\n\nWe also share information"
+    )
+    old_sections, new_sections = split_sections(LONG), split_sections(new)
+
+    matched = match_sections(old_sections, new_sections)
+
+    sharing = next(i for i, s in enumerate(old_sections) if s.title == "Sharing")
+    assert new_sections[matched[sharing]].path == ("P", "Sharing")
+
+
+# --- exact records ----------------------------------------------------------------------------------
+
+
+def test_a_record_names_positions_levels_and_titles_on_both_sides() -> None:
+    new = POLICY.replace("## Information we collect", "## What we collect")
+
+    [section] = compare(POLICY, new).sections
+
+    assert (section.old_index, section.new_index, section.old_level, section.new_level) == (1, 1, 2, 2)
+    assert section.new_titles == ("Privacy Policy", "What we collect")
+
+
+def test_applying_a_change_to_the_old_sections_gives_the_new_ones() -> None:
+    new = LONG.replace("We also share information", "## Advertising\n\nWe also share information").replace(
+        "## Contact", "## Questions"
+    )
+
+    assert apply_change(split_sections(LONG), compare(LONG, new)) == split_sections(new)
+
+
+def test_a_change_does_not_apply_to_other_sections() -> None:
+    change = compare(POLICY, POLICY.replace("sign up", "register"))
+
+    with pytest.raises(ValueError, match="does not fit"):
+        apply_change(split_sections(LONG), change)
+
+
+def test_change_as_dict_gives_the_class_and_each_section_change_as_json() -> None:
+    new = POLICY.replace("your name and email address", "your name").replace("## Contact", "## Write to us")
+
+    value = change_as_dict(compare(POLICY, new))
+
+    assert json.loads(json.dumps(value)) == value
+    assert value["version_class"] == "substantive"
+    assert value["sections"][0] == {
+        "kind": "modified",
+        "old_path": "Privacy Policy > Information we collect",
+        "new_path": "Privacy Policy > Information we collect",
+        "old_paths": ["Privacy Policy > Information we collect"],
+        "new_paths": ["Privacy Policy > Information we collect"],
+        "words": [
+            {"op": "equal", "text": "We collect your name"},
+            {"op": "delete", "text": "and email address"},
+            {"op": "equal", "text": "when you sign up."},
+        ],
+    }
+    assert [s["kind"] for s in value["sections"]] == ["modified", "renamed"]
+
+
+# --- words and classes ------------------------------------------------------------------------------
+
+
+def test_policy_words_drop_markup_and_link_targets() -> None:
+    words = policy_words('## **See** [our *policy*](https://example.com/a "title") | now\n\n[x]: https://b')
+
+    assert words == ["See", "our", "policy", "now"]
+
+
+def test_a_link_whose_text_spans_blank_lines_is_still_a_link() -> None:
+    old = "[\n\nWhat Products does this policy cover?\n\n](https://example.com/?h=AT1)\n"
+
+    assert compare(old, old.replace("h=AT1", "h=AT2")).version_class is VersionClass.LINK_ONLY
+
+
+def test_words_that_only_moved_from_one_paragraph_to_the_next_are_formatting_only() -> None:
+    old = "# P\n\nWe keep logs for\n\nninety days.\n\nUnchanged paragraph.\n"
+    new = "# P\n\nWe keep logs\n\nfor ninety days.\n\nUnchanged paragraph.\n"
+
+    assert compare(old, new).version_class is VersionClass.FORMATTING_ONLY

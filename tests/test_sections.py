@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.models import Section
-from monitor.sections import PREAMBLE, split_sections
+from monitor.sections import PREAMBLE, section_starts, split_sections
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SNAPSHOTS = CORPUS / "snapshots"
@@ -231,3 +231,15 @@ def test_every_snapshot_and_seed_splits_into_titled_sections(path: Path) -> None
     assert sections
     assert all(section.path and all(section.path) for section in sections)
     assert len({section.path for section in sections}) == len(sections)
+
+
+def test_section_starts_give_the_line_each_heading_starts_on() -> None:
+    markdown = "Intro.\n\nPrivacy\n=======\n\n## Cookies\n\n**Ads.** We show ads.\n"
+
+    assert section_starts(markdown) == (0, 2, 5, 7)
+
+
+def test_windows_line_endings_split_like_unix_ones() -> None:
+    markdown = "# P\n\nIntro.\n\nCookies\n-------\n\n**Ads.** We show ads.\n"
+
+    assert split_sections(markdown.replace("\n", "\r\n")) == split_sections(markdown)

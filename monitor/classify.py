@@ -1,0 +1,230 @@
+"""What kind of difference a new version makes: substantive, formatting-only, link-only or date-only.
+
+The words of a text (``policy_words``) are defined here, once, for the classes, the noise benchmark and its
+test: typography folded, the reference header line ignored, Markdown markup (emphasis and code marks,
+bullets, rules, table borders, heading marks), HTML tags and backslash escapes dropped, links and images
+reduced to their text, and link targets (inline, reference definitions) dropped. They are computed paragraph
+by paragraph (``paragraphs``: blocks between blank lines, brackets kept together), so the words of a text are
+the words of its paragraphs one after the other and a run of paragraphs can be judged on its own.
+
+The class of a new version (``classify``): the two texts' paragraphs are diffed and only the changed blocks
+are looked at. Words equal, link targets included → FORMATTING_ONLY; words equal → LINK_ONLY; otherwise, if
+every changed word lies inside a "last updated / effective <date>" phrase → DATE_ONLY, else SUBSTANTIVE.
+Texts whose words are equal are thus never SUBSTANTIVE, and texts whose words differ are always DATE_ONLY or
+SUBSTANTIVE. REVERTED needs the history, so it is the caller's to give (see ``jobs.versioning``).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
+
+from monitor.models import VersionClass
+from monitor.recent import Recent, agreement
+from monitor.sections import (
+    AUTOLINK,
+    DATE_PHRASE,
+    ESCAPE,
+    HTML_TAG,
+    REFERENCE_HEADER_PREFIX,
+    is_reference_header,
+    strip_links,
+)
+from monitor.worddiff import diff_sequences, fold_typography
+
+PARAGRAPH_BREAK = "\n\n"
+TARGET = "\x00"  # starts a link target's word in marked words, so one pass serves both projections
+
+_REF_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*(\S+.*)$", re.M)
+_UNDERSCORES = re.compile(r"_+")
+_MARKUP_ONLY = "#>=+-_*|~`!"  # words made only of these are markup (list bullets, rules, table borders)
+_DATE_WINDOW = 8  # words either side of a change searched for the date phrase holding it
+_CONTEXT_PARAGRAPHS = 2  # a date's keyword may sit a paragraph or two above it ("**Effective:**", "May 1")
+_MARKED, _PLAIN = 0, 1  # which words of a paragraph: with link targets, without
+
+
+def policy_words(markdown: str) -> list[str]:
+    """The words of a text as the version classes judge them (see the module's docstring)."""
+    return _paragraphs_words(paragraphs(markdown), _PLAIN)
+
+
+@dataclass(frozen=True)
+class _Paragraphs:
+    texts: tuple[str, ...]
+    starts: tuple[int, ...]  # where each starts in the text
+
+
+_PARAGRAPHS: Recent[_Paragraphs] = Recent()
+
+
+def paragraphs(markdown: str, *, previous: str | None = None) -> tuple[str, ...]:
+    """The text cut at blank lines (``"\n\n"``), except inside brackets: a link's text may hold blank lines
+    (Facebook writes ``[\n\nWhat Products does this policy cover? \\[1\\]\n\n](https://...)``). Brackets are
+    counted piece by piece, escaped ones aside.
+
+    ``previous``, a version this one probably shares most of its text with, only saves time: the paragraphs
+    before and after the part where the two differ are taken from it. The result is the same.
+    """
+    found = _PARAGRAPHS.get(markdown)
+    if found is None:
+        before = _PARAGRAPHS.get(previous) if previous is not None else None
+        reused = _paragraphs_after(before, previous, markdown) if before is not None and previous is not None else None
+        found = _PARAGRAPHS.put(markdown, reused or _split(markdown, 0)[0])
+    return found.texts
+
+
+def _split(text: str, offset: int) -> tuple[_Paragraphs, int]:
+    """The paragraphs of ``text`` (which starts at ``offset``), and the depth of brackets left open at its end."""
+    pieces = text.split(PARAGRAPH_BREAK)
+    if "[" not in text:  # nothing can open
+        return _Paragraphs(tuple(pieces), tuple(accumulate((len(p) + 2 for p in pieces[:-1]), initial=offset))), 0
+    texts: list[str] = []
+    starts: list[int] = []
+    depth, first, at, group_at = 0, 0, offset, offset  # first: the first piece of the open group
+    for index, piece in enumerate(pieces):
+        at += len(piece) + 2
+        change = piece.count("[") - piece.count("]")
+        if change and "\\" in piece:
+            change += piece.count("\\]") - piece.count("\\[")
+        if change or depth:
+            depth = max(0, depth + change)
+            if depth:
+                continue
+        texts.append(piece if first == index else PARAGRAPH_BREAK.join(pieces[first : index + 1]))
+        starts.append(group_at)
+        first, group_at = index + 1, at
+    if first < len(pieces):
+        texts.append(PARAGRAPH_BREAK.join(pieces[first:]))
+        starts.append(group_at)
+    return _Paragraphs(tuple(texts), tuple(starts)), depth
+
+
+def _paragraphs_after(before: _Paragraphs, old: str, new: str) -> _Paragraphs | None:
+    """The paragraphs of ``new``: those of ``old`` before and after the part where the texts differ, and the
+    middle split anew (None when the middle leaves brackets open, or could shift where a cut falls)."""
+    prefix, suffix = agreement(old, new)
+    starts = before.starts
+    head = max(bisect_right(starts, prefix) - 1, 0)  # paragraphs before ``head`` end, with their cut, in the prefix
+    tail = max(bisect_left(starts, suffix + len(PARAGRAPH_BREAK)), head + 1)  # the cut before ``tail`` is in the end
+    chars = len(new) - len(old)
+    end = starts[tail] - len(PARAGRAPH_BREAK) + chars if tail < len(starts) else len(new)
+    middle = new[starts[head] : end]
+    if tail < len(starts) and middle.endswith("\n"):
+        return None  # "\n" + "\n\n" would be cut one character earlier
+    split, depth = _split(middle, starts[head])
+    if tail < len(starts) and depth:
+        return None
+    return _Paragraphs(
+        before.texts[:head] + split.texts + before.texts[tail:],
+        starts[:head] + split.starts + tuple(start + chars for start in starts[tail:]),
+    )
+
+
+def clear_caches() -> None:
+    """Forget the paragraphs kept from earlier calls."""
+    _PARAGRAPHS.clear()
+    paragraph_words.cache_clear()
+
+
+def link_free_words(text: str) -> tuple[str, ...]:
+    """``policy_words`` of a text taken as one paragraph (a section's text, say)."""
+    return _words_of(text)[_PLAIN]
+
+
+def classify(old_markdown: str, new_markdown: str) -> VersionClass:
+    """The class of the difference between two texts (FORMATTING_ONLY when they are equal)."""
+    old, new = paragraphs(old_markdown), paragraphs(new_markdown, previous=old_markdown)
+    blocks = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in diff_sequences(old, new) if tag != "equal"]
+    spans = [(old[i1:i2], new[j1:j2]) for i1, i2, j1, j2 in blocks]
+    if all(_paragraphs_words(a, _MARKED) == _paragraphs_words(b, _MARKED) for a, b in spans):
+        return VersionClass.FORMATTING_ONLY
+    differing = [k for k, (a, b) in enumerate(spans) if _paragraphs_words(a, _PLAIN) != _paragraphs_words(b, _PLAIN)]
+    if not differing:
+        return VersionClass.LINK_ONLY
+    # Paragraphs outside the span of changed blocks are equal, so the span decides for the whole text: this
+    # settles words that only shifted from one block to another.
+    first, last = blocks[0], blocks[-1]
+    old_span, new_span = old[first[0] : last[1]], new[first[2] : last[3]]
+    if _paragraphs_words(old_span, _PLAIN) == _paragraphs_words(new_span, _PLAIN):
+        same = _paragraphs_words(old_span, _MARKED) == _paragraphs_words(new_span, _MARKED)
+        return VersionClass.FORMATTING_ONLY if same else VersionClass.LINK_ONLY
+    if all(_only_dates_differ(old, new, blocks[k]) for k in differing):
+        return VersionClass.DATE_ONLY
+    return VersionClass.SUBSTANTIVE
+
+
+def _only_dates_differ(old: Sequence[str], new: Sequence[str], block: tuple[int, int, int, int]) -> bool:
+    i1, i2, j1, j2 = block
+    before = min(_CONTEXT_PARAGRAPHS, i1, j1)
+    after = min(_CONTEXT_PARAGRAPHS, len(old) - i2, len(new) - j2)
+    old_words = _paragraphs_words(old[i1 - before : i2 + after], _PLAIN)
+    new_words = _paragraphs_words(new[j1 - before : j2 + after], _PLAIN)
+    opcodes = [op for op in diff_sequences(old_words, new_words) if op[0] != "equal"]
+    return bool(opcodes) and all(
+        _inside_date_phrase(old_words, a1, a2) and _inside_date_phrase(new_words, b1, b2)
+        for _, a1, a2, b1, b2 in opcodes
+    )
+
+
+def _inside_date_phrase(words: Sequence[str], start: int, end: int) -> bool:
+    """Whether ``words[start:end]`` (possibly empty) lies within one date phrase."""
+    if end - start > _DATE_WINDOW:
+        return False
+    before = words[max(0, start - _DATE_WINDOW) : start]
+    text_before = " ".join(before) + " " if before else ""
+    changed = " ".join(words[start:end])
+    window = text_before + changed + " " + " ".join(words[end : end + _DATE_WINDOW])
+    low, high = len(text_before), len(text_before) + len(changed)
+    return any(match.start() <= low and high <= match.end() for match in DATE_PHRASE.finditer(window))
+
+
+# --- words -----------------------------------------------------------------------------------------
+
+
+def _paragraphs_words(paragraphs: Iterable[str], which: int) -> list[str]:
+    words: list[str] = []
+    for paragraph in paragraphs:
+        words += paragraph_words(paragraph)[which]
+    return words
+
+
+def _words_of(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The words of a paragraph: with link targets as ``TARGET``-led words, and without them."""
+    text = _mark_links(fold_typography(text))
+    if REFERENCE_HEADER_PREFIX in text:
+        text = "\n".join(line for line in text.splitlines() if not is_reference_header(line))
+    if "<" in text:
+        text = HTML_TAG.sub(" ", text)
+    for mark in ("*", "`", "~~", "|"):
+        if mark in text:
+            text = text.replace(mark, "" if mark != "|" else " ")
+    if "_" in text:
+        text = _UNDERSCORES.sub(_emphasis_underscores, text)
+    if "\\" in text:
+        text = ESCAPE.sub(r"\1", text)
+    marked = tuple(word for word in text.split() if word.strip(_MARKUP_ONLY))
+    plain = tuple(word for word in marked if word[0] != TARGET) if TARGET in text else marked
+    return marked, plain
+
+
+# Versions of one policy share most paragraphs: each is tokenized once while it stays among the recent ones.
+paragraph_words = lru_cache(maxsize=4096)(_words_of)
+
+
+def _mark_links(text: str) -> str:
+    """Links and images as their text followed by their target as one ``TARGET``-led word."""
+    if "]:" in text:
+        text = _REF_DEFINITION.sub(lambda match: TARGET + match.group(1).replace(" ", TARGET), text)
+    text = strip_links(text, TARGET)
+    return AUTOLINK.sub(r"\1", text) if "<" in text else text
+
+
+def _emphasis_underscores(match: re.Match[str]) -> str:
+    """Underscores between word characters (snake_case) stay; others are emphasis and go."""
+    text, start, end = match.string, match.start(), match.end()
+    inside = start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
+    return match.group() if inside else ""

@@ -1,0 +1,90 @@
+"""Every consecutive pair of versions of every history in the corpus, each compared once: the change records
+rebuild the new version's sections exactly, and the version class follows the words."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from monitor.changes import apply_change, clear_caches, compare
+from monitor.classify import paragraphs, policy_words
+from monitor.models import VersionClass
+from monitor.sections import split_sections
+from tests.corpus import HISTORIES
+
+WORD_CLASSES = {VersionClass.SUBSTANTIVE, VersionClass.DATE_ONLY}  # the classes of versions whose words differ
+
+
+@dataclass(frozen=True)
+class Replayed:
+    name: str  # document/timestamp of the new version
+    version_class: VersionClass
+    words_differ: bool
+    rebuilt: str  # "" when the change rebuilt the new sections, else what went wrong
+    reused_alike: bool  # whether parsing after the old version gave what parsing alone gives
+
+
+def _histories() -> list[Path]:
+    return sorted(folder for folder in HISTORIES.iterdir() if (folder / "versions.json").exists())
+
+
+def _replay(folder: Path) -> list[Replayed]:
+    versions = json.loads((folder / "versions.json").read_text())["versions"]
+    texts = [(folder / version["file"]).read_text() for version in versions]
+    words = [policy_words(text) for text in texts]
+    alone = []
+    for text in texts:  # each version split and cut on its own, nothing reused
+        clear_caches()
+        alone.append((split_sections(text), paragraphs(text)))
+    clear_caches()
+    replayed = []
+    for k in range(1, len(texts)):
+        change = compare(texts[k - 1], texts[k])  # the new version is split and cut after the old one
+        try:
+            rebuilt = "" if apply_change(alone[k - 1][0], change) == alone[k][0] else "differs"
+        except ValueError as error:
+            rebuilt = str(error)
+        reused_alike = (split_sections(texts[k]), paragraphs(texts[k])) == alone[k]
+        name = f"{folder.name}/{versions[k]['timestamp']}"
+        replayed.append(Replayed(name, change.version_class, words[k] != words[k - 1], rebuilt, reused_alike))
+    return replayed
+
+
+@pytest.fixture(scope="module")
+def replayed() -> list[Replayed]:
+    return [pair for folder in _histories() for pair in _replay(folder)]
+
+
+def test_the_corpus_holds_over_a_thousand_consecutive_pairs(replayed: list[Replayed]) -> None:
+    assert len(replayed) > 1000
+
+
+def test_every_change_in_the_corpus_rebuilds_the_new_versions_sections(replayed: list[Replayed]) -> None:
+    assert [(pair.name, pair.rebuilt) for pair in replayed if pair.rebuilt] == []
+
+
+def test_parsing_a_version_after_the_one_before_it_gives_what_parsing_it_alone_gives(
+    replayed: list[Replayed],
+) -> None:
+    assert [pair.name for pair in replayed if not pair.reused_alike] == []
+
+
+def test_a_version_whose_words_differ_is_substantive_unless_only_a_date_changed(replayed: list[Replayed]) -> None:
+    wrong = [(pair.name, pair.version_class) for pair in replayed if pair.words_differ]
+    assert [(name, cls) for name, cls in wrong if cls not in WORD_CLASSES] == []
+
+
+def test_a_version_with_the_same_words_is_never_substantive(replayed: list[Replayed]) -> None:
+    wrong = [(pair.name, pair.version_class) for pair in replayed if not pair.words_differ]
+    assert [(name, cls) for name, cls in wrong if cls in WORD_CLASSES] == []
+
+
+def test_facebooks_privacy_policy_changes_mostly_in_link_targets(replayed: list[Replayed]) -> None:
+    facebook = [pair for pair in replayed if pair.name.startswith("facebook-privacy-policy/")]
+
+    link_only = sum(pair.version_class is VersionClass.LINK_ONLY for pair in facebook)
+
+    assert (len(facebook), link_only) == (491, 452)
