@@ -21,7 +21,8 @@ from jobs.deliver import deliver_pending
 from jobs.poll import poll_due
 from jobs.reextract import reextract as reextract_policies
 from jobs.scheduler import run_daemon
-from monitor.changes import render_word_diff
+from monitor.changes import change_as_dict, render_word_diff
+from monitor.changes import compare as compare_texts
 from monitor.errors import MonitorError, NotExtractable
 from monitor.extract import extract_document, render_reference
 from monitor.models import WordOp, WordOpKind
@@ -212,7 +213,9 @@ def history_command(obj: _Context, name: str, captures: bool, as_json: bool) -> 
             click.echo(f"{row['captured_at']}  {row['outcome']:<16} {row['reason'] or ''}".rstrip())
     else:
         for row in rows:
-            line = f"{row['captured_at']}  v{row['id']:<5} {row['class']:<16} {_sections_summary(row['sections'])}"
+            line = (
+                f"{row['captured_at']}  v{row['id']:<5} {row['version_class']:<16} {_sections_summary(row['sections'])}"
+            )
             click.echo(line.rstrip())
 
 
@@ -276,20 +279,81 @@ def diff(obj: _Context, name: str, since: str | None, until: str | None, as_json
     if result["old"] is None:
         click.echo(f"{name}: only one version, captured {result['new']['captured_at']}")
         return
-    click.echo(
-        f"{name}: {result['old']['captured_at']} -> {result['new']['captured_at']} ({result['class'] or 'same'})"
-    )
+    old, new = result["old"]["captured_at"], result["new"]["captured_at"]
+    click.echo(f"{name}: {old} -> {new} ({result['version_class'] or 'same'})")
     for section in result["sections"]:
         click.echo(_section_heading(section))
-        ops = [WordOp(kind=WordOpKind(kind), text=text) for kind, text in section["words"]]
-        click.echo(render_word_diff(ops))
+        click.echo(_render_words(section["words"]))
         click.echo()
+
+
+def _render_words(words: list[dict[str, str]]) -> str:
+    return render_word_diff([WordOp(kind=WordOpKind(op["op"]), text=op["text"]) for op in words])
 
 
 def _section_heading(section: dict[str, Any]) -> str:
     old, new = section["old_path"], section["new_path"]
     path = f"{old} -> {new}" if old and new and old != new else new or old
     return f"== {section['kind']}: {path} =="
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--at", "at", metavar="DATE", help="The version in force at DATE (default: the latest).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_guard
+def sections(obj: _Context, name: str, at: str | None, as_json: bool) -> None:
+    """List the sections of policy NAME as a tree, with the ids that follow them through every version."""
+    when = history.parse_when(at, end_of_day=True) if at else None
+    with obj.app() as app, app.database.reader() as session:
+        result = history.section_tree(session, name, when)
+    if as_json:
+        _print_json(result)
+        return
+    click.echo(f"{name}, version of {result['version']['captured_at']}:")
+    for section in result["sections"]:
+        title = section["path"].rsplit(" > ", 1)[-1]
+        click.echo(f"{section['id']:>7}  {'  ' * max(section['level'] - 1, 0)}{title}")
+
+
+@cli.command("section-history")
+@click.argument("name")
+@click.argument("section", metavar="PATH_OR_ID")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@_guard
+def section_history(obj: _Context, name: str, section: str, as_json: bool) -> None:
+    """Every change of one section of policy NAME, followed across renames and moves."""
+    with obj.app() as app, app.database.reader() as session:
+        result = history.section_changes(session, name, section)
+    if as_json:
+        _print_json(result)
+        return
+    if not result["changes"]:
+        click.echo(f"section {result['section_id']} of {name} has not changed")
+    for event in result["changes"]:
+        click.echo(f"{event['captured_at']}  ({event['version_class']}) {_section_heading(event)}")
+        click.echo(_render_words(event["words"]))
+        click.echo()
+
+
+@cli.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def compare(old: Path, new: Path, as_json: bool) -> None:
+    """Compare two Markdown files section by section, as the monitor compares versions (no database)."""
+    change = compare_texts(old.read_text(encoding="utf-8"), new.read_text(encoding="utf-8"))
+    result = change_as_dict(change)
+    if as_json:
+        _print_json(result)
+        return
+    click.echo(f"{old} -> {new} ({result['version_class']})")
+    for section in result["sections"]:
+        click.echo(_section_heading(section))
+        click.echo(_render_words(section["words"]))
+        click.echo()
 
 
 @cli.command()
@@ -306,9 +370,8 @@ def changes(obj: _Context, since: str | None, as_json: bool) -> None:
         _print_json(rows)
         return
     for row in rows:
-        click.echo(
-            f"{row['new']['captured_at']}  {row['policy']}  {row['class']}  {_sections_summary(row['sections'])}"
-        )
+        summary = _sections_summary(row["sections"])
+        click.echo(f"{row['new']['captured_at']}  {row['policy']}  {row['version_class']}  {summary}")
 
 
 @cli.command()

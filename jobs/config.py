@@ -16,6 +16,7 @@ import soupsieve
 
 from monitor.archive import DEFAULT_ARCHIVE_URL, ArchiveSettings
 from monitor.errors import ConfigError
+from monitor.models import VersionClass
 
 ENV_CONFIG = "POLICY_MONITOR_CONFIG"
 ENV_DATABASE_URL = "POLICY_MONITOR_DATABASE_URL"
@@ -32,6 +33,7 @@ class PolicySettings:
     site: str
     select: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
+    alert_on: frozenset[VersionClass] = frozenset({VersionClass.SUBSTANTIVE})
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ def _policies(entries: Any, source: _Source) -> tuple[PolicySettings, ...]:
 def _policy(entry: Any, index: int, source: _Source) -> PolicySettings:
     if not isinstance(entry, dict):
         raise ConfigError(f"{source.where('', 'policies')}: entry {index} must be a table")
-    unknown = set(entry) - {"name", "url", "site", "select", "remove"}
+    unknown = set(entry) - {"name", "url", "site", "select", "remove", "alert_on"}
     if unknown:
         raise ConfigError(f"{source.where('policies', sorted(unknown)[0], index)} is not a known key")
     for key in ("name", "url"):
@@ -228,7 +230,18 @@ def _policy(entry: Any, index: int, source: _Source) -> PolicySettings:
         site=site,
         select=_selectors(entry, "select", index, source),
         remove=_selectors(entry, "remove", index, source),
+        alert_on=_alert_classes(entry, index, source),
     )
+
+
+def _alert_classes(entry: dict[str, Any], index: int, source: _Source) -> frozenset[VersionClass]:
+    """Which kinds of new version alert for this policy (default: substantive ones only)."""
+    value = entry.get("alert_on", [VersionClass.SUBSTANTIVE.value])
+    known = [c.value for c in VersionClass]
+    if not isinstance(value, list) or not all(v in known for v in value):
+        where = source.where("policies", "alert_on", index)
+        raise ConfigError(f"{where} must be a list of version classes from: {', '.join(known)}")
+    return frozenset(VersionClass(v) for v in value)
 
 
 def _selectors(entry: dict[str, Any], key: str, index: int, source: _Source) -> tuple[str, ...]:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from monitor.alerts import ChangeNotice
 from monitor.models import Change, Document, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
 from storage.repository import NewChange, NewSectionChange
 from storage.schema import ChangeRecord, PolicyRecord, SectionChangeRecord, VersionRecord
 
 
-def new_change(change: Change, *, version_class: VersionClass, reverted_to: int | None, alertable: bool) -> NewChange:
+def new_change(
+    change: Change,
+    *,
+    version_class: VersionClass,
+    reverted_to: int | None,
+    alertable: bool,
+    section_ids: Sequence[int | None],
+) -> NewChange:
     return NewChange(
         version_class=version_class.value,
         reverted_to_version_id=reverted_to,
@@ -21,8 +30,9 @@ def new_change(change: Change, *, version_class: VersionClass, reverted_to: int 
                 old_text=section.old_text,
                 new_text=section.new_text,
                 words=[(op.kind.value, op.text) for op in section.words],
+                section_id=section_id,
             )
-            for section in change.sections
+            for section, section_id in zip(change.sections, section_ids, strict=True)
         ],
     )
 

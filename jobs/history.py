@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from jobs.convert import document_of
-from monitor.changes import compare
+from monitor.changes import change_as_dict, compare
 from monitor.errors import MonitorError
 from monitor.extract import render_reference
 from monitor.models import timestamp_to_datetime
@@ -79,7 +79,7 @@ def version_history(session: Session, name: str) -> list[dict[str, Any]]:
             {
                 **_version_ref(version),
                 "title": version.title,
-                "class": change.version_class if change else "first",
+                "version_class": change.version_class if change else "first",
                 "sections": [_section_summary(s) for s in change.sections] if change else [],
             }
         )
@@ -129,17 +129,12 @@ def diff_versions(session: Session, name: str, since: datetime | None, until: da
     else:
         earlier = [v for v in queries.versions(session, policy.id) if v.captured_at < new.captured_at]
         if not earlier:
-            return {"policy": policy.name, "old": None, "new": _version_ref(new), "class": None, "sections": []}
+            return {"policy": policy.name, "old": None, "new": _version_ref(new), "version_class": None, "sections": []}
         old = earlier[-1]
     result: dict[str, Any] = {"policy": policy.name, "old": _version_ref(old), "new": _version_ref(new)}
     if old.id == new.id:
-        return {**result, "class": None, "sections": []}
-    change = compare(old.markdown, new.markdown)
-    sections = [
-        _section_json(s.kind.value, s.old_path, s.new_path, [(op.kind.value, op.text) for op in s.words])
-        for s in change.sections
-    ]
-    return {**result, "class": change.version_class.value, "sections": sections}
+        return {**result, "version_class": None, "sections": []}
+    return {**result, **change_as_dict(compare(old.markdown, new.markdown))}
 
 
 def changes_since(session: Session, since: datetime | None) -> list[dict[str, Any]]:
@@ -150,7 +145,7 @@ def _change_json(change: ChangeRecord, name: str) -> dict[str, Any]:
     return {
         "id": change.id,
         "policy": name,
-        "class": change.version_class,
+        "version_class": change.version_class,
         "alerted": change.alertable,
         "old": _version_ref(change.old_version),
         "new": _version_ref(change.new_version),
@@ -171,11 +166,15 @@ def _version_ref(version: VersionRecord) -> dict[str, Any]:
 
 
 def _section_summary(section: SectionChangeRecord) -> dict[str, Any]:
-    return _section_json(section.kind, section.old_path, section.new_path, [tuple(op) for op in section.words])
-
-
-def _section_json(kind: str, old_path: str | None, new_path: str | None, words: list[Any]) -> dict[str, Any]:
-    return {"kind": kind, "old_path": old_path, "new_path": new_path, "words": [list(op) for op in words]}
+    """A stored section change in the JSON shape of ``monitor.changes.change_as_dict``."""
+    return {
+        "kind": section.kind,
+        "old_path": section.old_path,
+        "new_path": section.new_path,
+        "old_paths": [section.old_path] if section.old_path else [],
+        "new_paths": [section.new_path] if section.new_path else [],
+        "words": [{"op": kind, "text": text} for kind, text in section.words],
+    }
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -188,3 +187,39 @@ def alert_status(session: Session) -> dict[str, Any]:
         "counts": queries.alert_counts(session),
         "failed": [{"id": a.id, "recipient": a.recipient, "error": a.last_error} for a in failed],
     }
+
+
+def section_tree(session: Session, name: str, at: datetime | None) -> dict[str, Any]:
+    """The sections of the version in force at ``at`` (default: the latest), with their stable ids."""
+    policy = require_policy(session, name)
+    version = _version_in_force(session, policy, at)
+    sections = [
+        {"id": s.section_id, "path": s.path, "level": s.level} for s in queries.version_sections(session, version.id)
+    ]
+    return {"policy": policy.name, "version": _version_ref(version), "sections": sections}
+
+
+def section_changes(session: Session, name: str, section: str) -> dict[str, Any]:
+    """Every change of one section, found by its id or by a path it had, through renames and moves."""
+    policy = require_policy(session, name)
+    section_id = _resolve_section(session, policy, section)
+    events = [
+        {
+            "captured_at": _iso(event.captured_at),
+            "change_id": event.change.id,
+            "version_class": event.change.version_class,
+            **_section_summary(event.section),
+        }
+        for event in queries.section_history(session, section_id)
+    ]
+    return {"policy": policy.name, "section_id": section_id, "changes": events}
+
+
+def _resolve_section(session: Session, policy: PolicyRecord, section: str) -> int:
+    text = section.strip().removeprefix("#")
+    if text.isdigit() and queries.section_exists(session, policy.id, int(text)):
+        return int(text)
+    found = queries.section_by_path(session, policy.id, section)
+    if found is None:
+        raise UsageError(f"{policy.name!r} has no section {section!r}: see `policy-monitor sections {policy.name}`")
+    return found

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from jobs.app import App
 from jobs.config import PolicySettings
-from jobs.versioning import new_version, store_change
+from jobs.versioning import new_version, store_version_text
 from monitor.alerts import make_message_id
 from monitor.errors import ArchiveError, CaptureUnavailable, NotExtractable
 from monitor.extract import extract_document
@@ -216,17 +216,17 @@ def _store_version(
     earlier = queries.earlier_version_with_text(session, target.record.id, version.text_hash)
     version_id = add_version(session, target.record.id, version)
     target.report.versions += 1
-    if latest is None:
-        return version_id
-    # Changes found while importing a newly tracked policy's past are history, not news.
-    change = store_change(
+    change = store_version_text(
         session,
         target.record.id,
-        old=(latest.id, latest.markdown),
-        new=(version_id, version.markdown),
+        version=(version_id, version.markdown),
+        previous=(latest.id, latest.markdown) if latest else None,
         reverted_to=earlier.id if earlier else None,
-        may_alert=target.record.history_imported,
+        # Changes found while importing a newly tracked policy's past are history, not news.
+        alert_on=target.settings.alert_on if target.record.history_imported else None,
     )
+    if change is None:
+        return version_id
     target.report.changes += 1
     if change.alertable:
         alerts = _alerts_for(app, change.id)

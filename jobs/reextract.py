@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from jobs.app import App
 from jobs.config import PolicySettings
-from jobs.versioning import new_version, store_change
+from jobs.versioning import new_version, store_version_text
 from monitor.errors import NotExtractable
 from monitor.extract import extract_document
 from monitor.models import CaptureOutcome, Document
@@ -111,16 +111,14 @@ def _store(session: Session, policy_id: int, captures: list[CaptureRecord], rebu
     previous: tuple[int, str] | None = None
     for link in rebuild.chain:
         version_id = add_version(session, policy_id, link.version)
-        if previous is not None:
-            reverted_to = seen.get(link.version.text_hash)
-            store_change(
-                session,
-                policy_id,
-                old=previous,
-                new=(version_id, link.version.markdown),
-                reverted_to=reverted_to,
-                may_alert=False,
-            )
+        store_version_text(
+            session,
+            policy_id,
+            version=(version_id, link.version.markdown),
+            previous=previous,
+            reverted_to=seen.get(link.version.text_hash),
+            alert_on=None,
+        )
         seen[link.version.text_hash] = version_id
         previous = (version_id, link.version.markdown)
         for capture_id in link.capture_ids:

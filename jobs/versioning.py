@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from jobs.convert import new_change
-from monitor.changes import compare, normalized_text
+from monitor.changes import compare, match_sections, normalized_text
 from monitor.extract import EXTRACTOR_VERSION
-from monitor.models import Document, VersionClass, timestamp_to_datetime
-from storage.repository import NewVersion, add_change
+from monitor.models import Document, Section, SectionChange, VersionClass, timestamp_to_datetime
+from monitor.sections import split_sections
+from storage import queries
+from storage.repository import NewVersion, VersionSection, add_change, store_version_sections
 
-ALERTING_CLASSES = frozenset({VersionClass.SUBSTANTIVE})
+DEFAULT_ALERT_CLASSES = frozenset({VersionClass.SUBSTANTIVE})
 
 
 def text_hash(markdown: str) -> str:
@@ -39,24 +41,54 @@ class StoredChange:
     alertable: bool
 
 
-def store_change(
+def store_version_text(
     session: Session,
     policy_id: int,
     *,
-    old: tuple[int, str],
-    new: tuple[int, str],
+    version: tuple[int, str],
+    previous: tuple[int, str] | None,
     reverted_to: int | None,
-    may_alert: bool,
-) -> StoredChange:
-    """Compare two versions (id, markdown) and store the change; ``alertable`` when people should hear of it."""
-    change = compare(old[1], new[1])
+    alert_on: frozenset[VersionClass] | None,
+) -> StoredChange | None:
+    """Store a new version's sections, carrying section identities over from ``previous`` (id, markdown), and,
+    after the first version, the change between the two. ``alert_on`` None means nobody hears of it."""
+    new_sections = split_sections(version[1])
+    if previous is None:
+        store_version_sections(session, policy_id, version[0], [_row(s, None) for s in new_sections])
+        return None
+    old_sections = split_sections(previous[1])
+    old_ids = _stored_ids(session, previous[0], len(old_sections))
+    carried = {new: old_ids[old] for old, new in match_sections(old_sections, new_sections).items()}
+    new_ids = store_version_sections(
+        session, policy_id, version[0], [_row(s, carried.get(i)) for i, s in enumerate(new_sections)]
+    )
+    change = compare(previous[1], version[1])
     version_class = VersionClass.REVERTED if reverted_to is not None else change.version_class
-    alertable = may_alert and version_class in ALERTING_CLASSES and not change.is_empty
+    alertable = alert_on is not None and version_class in alert_on and not change.is_empty
+    ids = [_section_id(section, old_ids, new_ids) for section in change.sections]
     change_id = add_change(
         session,
         policy_id,
-        old_version_id=old[0],
-        new_version_id=new[0],
-        change=new_change(change, version_class=version_class, reverted_to=reverted_to, alertable=alertable),
+        old_version_id=previous[0],
+        new_version_id=version[0],
+        change=new_change(
+            change, version_class=version_class, reverted_to=reverted_to, alertable=alertable, section_ids=ids
+        ),
     )
     return StoredChange(id=change_id, alertable=alertable)
+
+
+def _row(section: Section, section_id: int | None) -> VersionSection:
+    return VersionSection(path=section.path_text, level=section.level, section_id=section_id)
+
+
+def _stored_ids(session: Session, version_id: int, expected: int) -> list[int | None]:
+    """The previous version's section ids, position by position; none if they were stored by another parser."""
+    ids: list[int | None] = [s.section_id for s in queries.version_sections(session, version_id)]
+    return ids if len(ids) == expected else [None] * expected
+
+
+def _section_id(section: SectionChange, old_ids: list[int | None], new_ids: list[int]) -> int | None:
+    if section.new_index is not None:
+        return new_ids[section.new_index]
+    return old_ids[section.old_index] if section.old_index is not None else None

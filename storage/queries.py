@@ -14,8 +14,11 @@ from storage.schema import (
     CaptureRecord,
     ChangeRecord,
     PolicyRecord,
+    SectionChangeRecord,
+    SectionRecord,
     SnapshotRecord,
     VersionRecord,
+    VersionSectionRecord,
 )
 
 
@@ -204,3 +207,50 @@ def alerts(session: Session, *, status: str | None = None) -> list[AlertRecord]:
     if status is not None:
         query = query.where(AlertRecord.status == status)
     return list(session.scalars(query))
+
+
+def version_sections(session: Session, version_id: int) -> list[VersionSectionRecord]:
+    return list(
+        session.scalars(
+            select(VersionSectionRecord)
+            .where(VersionSectionRecord.version_id == version_id)
+            .order_by(VersionSectionRecord.position)
+        )
+    )
+
+
+def section_by_path(session: Session, policy_id: int, path: str) -> int | None:
+    """The section that had this path most recently (case and spacing ignored), if any version had it."""
+    wanted = " ".join(path.split()).casefold()
+    rows = session.execute(
+        select(VersionSectionRecord.section_id, VersionSectionRecord.path)
+        .join(VersionRecord, VersionRecord.id == VersionSectionRecord.version_id)
+        .where(VersionRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
+        .order_by(VersionRecord.captured_at.desc(), VersionSectionRecord.position)
+    )
+    return next((section_id for section_id, found in rows if " ".join(found.split()).casefold() == wanted), None)
+
+
+def section_exists(session: Session, policy_id: int, section_id: int) -> bool:
+    found = session.get(SectionRecord, section_id)
+    return found is not None and found.policy_id == policy_id
+
+
+@dataclass(frozen=True)
+class SectionEvent:
+    """One change of one section: what happened to it, and in which change of the policy."""
+
+    change: ChangeRecord
+    section: SectionChangeRecord
+    captured_at: datetime
+
+
+def section_history(session: Session, section_id: int) -> list[SectionEvent]:
+    rows = session.execute(
+        select(SectionChangeRecord, ChangeRecord, VersionRecord.captured_at)
+        .join(ChangeRecord, ChangeRecord.id == SectionChangeRecord.change_id)
+        .join(VersionRecord, VersionRecord.id == ChangeRecord.new_version_id)
+        .where(SectionChangeRecord.section_id == section_id, VersionRecord.superseded_at.is_(None))
+        .order_by(VersionRecord.captured_at, SectionChangeRecord.position)
+    )
+    return [SectionEvent(change=change, section=section, captured_at=at) for section, change, at in rows]

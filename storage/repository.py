@@ -17,8 +17,10 @@ from storage.schema import (
     ChangeRecord,
     PolicyRecord,
     SectionChangeRecord,
+    SectionRecord,
     SnapshotRecord,
     VersionRecord,
+    VersionSectionRecord,
     utcnow,
 )
 
@@ -58,6 +60,16 @@ class NewSectionChange:
     old_text: str
     new_text: str
     words: Sequence[tuple[str, str]]
+    section_id: int | None = None
+
+
+@dataclass(frozen=True)
+class VersionSection:
+    """One section of a version, in order; ``section_id`` is its identity if an earlier version had it."""
+
+    path: str
+    level: int
+    section_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -241,8 +253,31 @@ def queue_alerts(session: Session, change_id: int, alerts: Sequence[NewAlert]) -
     session.flush()
 
 
+def store_version_sections(
+    session: Session, policy_id: int, version_id: int, sections: Sequence[VersionSection]
+) -> list[int]:
+    """Record a version's sections, giving new ones an identity; returns the section ids in order."""
+    ids: list[int] = []
+    for position, section in enumerate(sections):
+        section_id = section.section_id
+        if section_id is None:
+            identity = SectionRecord(policy_id=policy_id, first_version_id=version_id)
+            session.add(identity)
+            session.flush()
+            section_id = identity.id
+        session.add(
+            VersionSectionRecord(
+                version_id=version_id, position=position, section_id=section_id, path=section.path, level=section.level
+            )
+        )
+        ids.append(section_id)
+    session.flush()
+    return ids
+
+
 def _section_record(position: int, section: NewSectionChange) -> SectionChangeRecord:
     return SectionChangeRecord(
+        section_id=section.section_id,
         position=position,
         kind=section.kind,
         old_path=section.old_path,

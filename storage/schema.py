@@ -157,11 +157,34 @@ class ChangeRecord(Base):
     )
 
 
+class SectionRecord(Base):
+    """A section's identity, kept from version to version while it is renamed, moved or edited."""
+
+    __tablename__ = "sections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"), index=True)
+    first_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+
+
+class VersionSectionRecord(Base):
+    """Which sections a version has, in order, with the path each had in it."""
+
+    __tablename__ = "version_sections"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    level: Mapped[int] = mapped_column(Integer)
+
+
 class SectionChangeRecord(Base):
     __tablename__ = "section_changes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     old_path: Mapped[str | None] = mapped_column(Text)

@@ -88,7 +88,7 @@ def test_list_shows_each_policy_with_its_versions(polled: Path) -> None:
 def test_history_lists_versions_oldest_first(polled: Path) -> None:
     rows = json.loads(run(polled, "history", "Bluesky", "--json").output)
     assert [r["timestamp"] for r in rows] == sorted(r["timestamp"] for r in rows)
-    assert rows[0]["class"] == "first"
+    assert rows[0]["version_class"] == "first"
 
 
 def test_history_captures_lists_each_outcome(polled: Path) -> None:

@@ -113,3 +113,14 @@ def test_an_invalid_css_selector_is_named_with_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL + 'select = ["div[[broken"]\n')
     with pytest.raises(ConfigError, match=r"line 8: policies\[0\]\.select: 'div\[\[broken' is not a CSS selector"):
         load_settings(path, env={})
+
+
+def test_alert_classes_default_to_substantive_and_can_be_widened(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, MINIMAL + 'alert_on = ["substantive", "date-only"]\n'), env={})
+    assert {c.value for c in settings.policies[0].alert_on} == {"substantive", "date-only"}
+    assert {c.value for c in load_settings(write(tmp_path, MINIMAL), env={}).policies[0].alert_on} == {"substantive"}
+
+
+def test_an_unknown_alert_class_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"policies\[0\]\.alert_on must be a list of version classes"):
+        load_settings(write(tmp_path, MINIMAL + 'alert_on = ["typos"]\n'), env={})

@@ -159,3 +159,39 @@ def test_a_blocked_site_is_reported_and_its_history_not_marked_imported(app: App
     with app.database.reader() as session:
         policy = queries.policy_by_name(session, "Bluesky")
         assert policy is not None and not policy.history_imported
+
+
+def link_only_edit(fake_archive: FakeArchive) -> None:
+    page = fake_archive.render_history_version(HISTORY, 0)
+    edited = page.replace(b'href="mailto:support@bsky.app"', b'href="mailto:privacy@bsky.app"')
+    assert edited != page
+    fake_archive.add_capture(URL, "20250101000000", edited)
+
+
+def test_a_link_only_change_is_stored_but_not_alerted_by_default(app: App, fake_archive: FakeArchive) -> None:
+    fake_archive.add_history(HISTORY, URL, count=1)
+    poll_due(app)
+    link_only_edit(fake_archive)
+    poll_due(app, names=("Bluesky",))
+    with app.database.reader() as session:
+        assert queries.changes_since(session, None)[-1][0].version_class == "link-only"
+        assert queries.alert_counts(session) == {}
+
+
+def test_a_policy_can_ask_for_link_only_alerts(
+    fake_archive: FakeArchive, smtp_server: SmtpServer, sqlite_url: str
+) -> None:
+    settings = make_settings(
+        database_url=sqlite_url,
+        archive_url=fake_archive.base_url,
+        smtp_port=smtp_server.port,
+        policies=[{"name": "Bluesky", "url": URL, "alert_on": ["substantive", "link-only"]}],
+    )
+    app = start_app(settings)
+    fake_archive.add_history(HISTORY, URL, count=1)
+    poll_due(app)
+    link_only_edit(fake_archive)
+    poll_due(app, names=("Bluesky",))
+    with app.database.reader() as session:
+        assert queries.alert_counts(session) == {"pending": 2}
+    app.close()
