@@ -64,6 +64,7 @@ class _Content:
     timestamp: str
     outcome: CaptureOutcome
     snapshot_id: int | None = None
+    note: str | None = None  # how the archive served it, e.g. after following an archived redirect
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ def poll_due(app: App, *, names: tuple[str, ...] = (), stop: threading.Event | N
     reports: list[PollReport] = []
     pending_names = set(names)
     while not (stop and stop.is_set()):
+        if not names and app.archive.unavailable_for() > 0:
+            break  # a 429 pause or a firewall cool-down: claim nothing, so no policy is marked failed for it
         now = datetime.now(UTC)
         with app.database.transaction() as session:
             batch = claim_due_policies(
@@ -93,6 +96,9 @@ def poll_due(app: App, *, names: tuple[str, ...] = (), stop: threading.Event | N
                 return reports
             reports.append(_poll_claimed(app, record))
             pending_names.discard(record.name)
+            if app.archive.unavailable_for() > 0:  # every further request would wait or be refused: stop the run
+                _release(app, batch[index + 1 :])
+                return reports
         if names and not pending_names:
             break
     return reports
@@ -157,7 +163,8 @@ def _process_capture(app: App, target: _Target, capture: Capture) -> None:
     with app.database.reader() as session:
         if queries.capture_is_recorded(session, policy_id, capture.timestamp, capture.digest):
             return  # CDX `from` is inclusive: the capture at the cursor comes back every time
-        held = queries.snapshot_for_digest(session, capture.digest)
+        # A redirect row's digest is that of its own (often empty) body, not of the page we would store.
+        held = queries.snapshot_for_digest(session, capture.digest) if capture.digest_is_content else None
     target.report.captures += 1
     if held is not None:
         content = _Content(held.content, held.content_type, capture.timestamp, CaptureOutcome.DUPLICATE, held.id)
@@ -169,7 +176,9 @@ def _process_capture(app: App, target: _Target, capture: Capture) -> None:
             _record_unavailable(app, policy_id, capture, error)
             target.report.unavailable += 1
             return
-        content = _Content(snapshot.content, snapshot.content_type, snapshot.timestamp, CaptureOutcome.STORED)
+        content = _Content(
+            snapshot.content, snapshot.content_type, snapshot.timestamp, CaptureOutcome.STORED, note=snapshot.note
+        )
         target.report.fetched += 1
     _store(app, target, capture, content)
 
@@ -198,7 +207,7 @@ def _store(app: App, target: _Target, capture: Capture, content: _Content) -> No
             target.record.id,
             _row(capture),
             outcome=content.outcome if document else CaptureOutcome.NOT_EXTRACTABLE,
-            reason=reason,
+            reason=reason or content.note,
             snapshot_id=snapshot_id,
             version_id=version_id,
             served_timestamp=content.timestamp,

@@ -1,9 +1,10 @@
 """The only module that talks to the Wayback Machine.
 
-HTTP goes through EDGI's ``wayback.WaybackSession`` (retries with backoff on 5xx and connection errors, one
-rate limiter per endpoint family, our User-Agent). Its ``WaybackClient`` is not used: it hard-codes the
-web.archive.org host (we must also talk to our loopback fake and to mirrors), aborts a search on one malformed
-CDX line, and has no JSON output. See ../shared/docs/wayback-api.md for every behaviour handled here.
+Requests go through ``monitor.transport`` (EDGI's ``wayback.WaybackSession`` underneath) and the host's
+process-wide ``monitor.ratelimit.HostGate``: paced per endpoint family, paused after a live 429, stopped by a
+firewall block. EDGI's ``WaybackClient`` is not used: it hard-codes the web.archive.org host (we must also talk to
+our loopback fake and to mirrors), aborts a search on one malformed CDX line, and has no JSON output. See
+../shared/docs/wayback-api.md for every behaviour handled here.
 """
 
 from __future__ import annotations
@@ -11,29 +12,31 @@ from __future__ import annotations
 import email.utils
 import logging
 import re
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import partial
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from wayback import RateLimit, WaybackSession
-from wayback.exceptions import RateLimitError, WaybackException, WaybackRetryError
+from wayback import WaybackSession
 
-from monitor.cdx import parse_cdx
-from monitor.errors import ArchiveError, CaptureUnavailable, RateLimited
+from monitor.cdx import CdxPage, parse_cdx, resolve_revisits
+from monitor.errors import ArchiveError, CaptureUnavailable
 from monitor.models import Capture, CaptureOutcome, Snapshot, datetime_to_timestamp, timestamp_to_datetime
+from monitor.quality import low_quality_reason
+from monitor.ratelimit import Family, GateSettings, HostGate, attach_gate, detach_gate
+from monitor.transport import BodyTooLarge, Transport, TransportSettings, read_body, ungzip_payload
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ARCHIVE_URL = "https://web.archive.org"
 MAX_CDX_PAGES = 200
-MAX_REDIRECT_HOPS = 5
 _WAYBACK_PATH = re.compile(r"^/web/(\d{14})(?:[a-z]{2}_)?/(.+)$")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+_LISTED_UNKNOWN = ("unk", "warc/revisit", "")  # CDX mimetypes that say nothing about the page (wayback-api.md §2.2)
+_ERROR_PAGE_BYTES = 64 * 1024
+_BLOCK_MARKERS = ("AdministrativeAccessControlException", "RobotAccessControlException")
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,40 @@ class ArchiveSettings:
     base_url: str = DEFAULT_ARCHIVE_URL
     user_agent: str = "policy-monitor/0.1 (+mailto:policy-monitor@example.org)"
     cdx_per_minute: float = 24.0  # 80 % of the archive's 30/min (wayback-api.md §6)
-    captures_per_second: float = 1.0
+    captures_per_second: float = 1.0  # far under the 600/min playback limit; a monitor has no hurry (§8.1)
     timeout: float = 60.0
     retries: int = 3
     backoff: float = 2.0
     rate_limit_pause: float = 60.0  # after a live 429 without Retry-After (wayback-api.md §8.2)
+    rate_limit_pause_max: float = 3600.0  # ceiling for pauses doubled by repeated 429s
+    block_after_refusals: int = 3  # consecutive refused connections taken as a firewall block (§6, §8.3)
+    block_cooldown: float = 3600.0  # no request at all for this long after a block, doubling on repeats
+    block_cooldown_max: float = 86400.0
     max_capture_bytes: int = 25 * 1024 * 1024
     redirect_window: timedelta = timedelta(hours=24)
+    max_redirect_hops: int = 5
     cdx_page_size: int = 1000  # rows per CDX request; more pages follow by resume key
+
+    def gate_settings(self) -> GateSettings:
+        return GateSettings(
+            cdx_per_second=self.cdx_per_minute / 60.0,
+            playback_per_second=self.captures_per_second,
+            pause=self.rate_limit_pause,
+            pause_max=self.rate_limit_pause_max,
+            block_after_refusals=self.block_after_refusals,
+            block_cooldown=self.block_cooldown,
+            block_cooldown_max=self.block_cooldown_max,
+        )
+
+
+@dataclass(frozen=True)
+class _Hop:
+    """Where one playback answer sends us next: ``kind`` is "archived" (a 3xx memento) or "nearest" (§3.3)."""
+
+    url: str
+    kind: str
+    status: int
+    target: str  # the original URL the next capture is of
 
 
 class WaybackArchive:
@@ -57,147 +86,229 @@ class WaybackArchive:
     def __init__(self, settings: ArchiveSettings, *, session: WaybackSession | None = None) -> None:
         self.settings = settings
         self._base = settings.base_url.rstrip("/")
-        self._host = urlsplit(self._base).netloc
-        self._session = session or WaybackSession(
-            retries=settings.retries,
-            backoff=settings.backoff,
-            timeout=settings.timeout,
-            user_agent=settings.user_agent,
-            search_calls_per_second=RateLimit(settings.cdx_per_minute / 60.0),
-            memento_calls_per_second=RateLimit(settings.captures_per_second),
+        self._host = urlsplit(self._base).netloc.lower()
+        self.gate: HostGate = attach_gate(self._host, settings.gate_settings())
+        transport_settings = TransportSettings(
+            settings.user_agent, settings.timeout, settings.retries, settings.backoff
         )
-        self._pause_lock = threading.Lock()
-        self._paused_until = 0.0
+        self._transport = Transport(transport_settings, self.gate, session=session)
 
     def close(self) -> None:
-        self._session.close()
+        self._transport.close()
+        detach_gate(self.gate)
+
+    # -- the firewall breaker, for jobs to persist and show ----------------------------------------
+
+    def blocked_until(self) -> datetime | None:
+        """The end (UTC) of the current firewall cool-down, or None."""
+        return self.gate.blocked_until()
+
+    def restore_block(self, until: datetime) -> None:
+        """Resume a cool-down an earlier process recorded; nothing is sent to the archive before ``until``."""
+        self.gate.restore_block(until)
+
+    def unavailable_for(self) -> float:
+        """Seconds before any request may be sent (a 429 pause or a firewall cool-down); 0 when free."""
+        return self.gate.unavailable_for()
+
+    # -- CDX ---------------------------------------------------------------------------------------
 
     def list_captures(self, url: str, *, since: str | None = None) -> list[Capture]:
-        """Distinct-content HTML captures of ``url`` with status 200, oldest first, from ``since`` (inclusive)."""
-        query: dict[str, str | list[str]] = {
+        """Captures of ``url`` from ``since`` (inclusive), oldest first, each distinct (timestamp, digest) once.
+
+        Rows of every status are asked for: redirects to be followed, revisits to be resolved (wayback-api.md
+        §2.2), error captures to be recorded without a fetch. ``collapse=digest`` drops adjacent repeats of the
+        same content, which would never be fetched anyway.
+        """
+        query: dict[str, str] = {
             "url": url,
             "output": "json",
             "collapse": "digest",
-            "filter": ["statuscode:200", "mimetype:text/html"],
             "limit": str(self.settings.cdx_page_size),
             "showResumeKey": "true",
         }
         if since:
             query["from"] = since
+        seen: set[tuple[str, str]] = set()
         captures: list[Capture] = []
+        skipped = 0
         for _ in range(MAX_CDX_PAGES):
-            with self._request(f"{self._base}/cdx/search/cdx", params=query) as response:
-                self._raise_for_cdx_error(response, url)
-                page = parse_cdx(response.content)
-            captures.extend(c for c in page.captures if not captures or c != captures[-1])
-            if not page.resume_key or not page.captures:
+            page = self._transport.get(Family.CDX, f"{self._base}/cdx/search/cdx", self._cdx_reader(url), params=query)
+            skipped += page.skipped
+            fresh = [c for c in page.captures if (c.timestamp, c.digest) not in seen]
+            seen.update((c.timestamp, c.digest) for c in fresh)
+            captures.extend(fresh)
+            # The key is opaque (its format changed in 2026, §2.4); a repeated key or an empty page ends the listing.
+            if not page.resume_key or not page.captures or page.resume_key == query.get("resumeKey"):
                 break
             query = {**query, "resumeKey": page.resume_key}
-        return captures
+        if skipped:
+            logger.warning("CDX listing of %s: skipped %d malformed row(s) in all", url, skipped)
+        return resolve_revisits(sorted(captures, key=lambda c: c.timestamp))
+
+    def _cdx_reader(self, url: str) -> Callable[[requests.Response], CdxPage]:
+        def read(response: requests.Response) -> CdxPage:
+            body = self._read(response, self.settings.max_capture_bytes)
+            if response.status_code != 200:
+                text = body[:_ERROR_PAGE_BYTES].decode("utf-8", "replace")
+                if _is_blocked(response, text):
+                    raise CaptureUnavailable(CaptureOutcome.BLOCKED, f"{url} is excluded from the Wayback Machine")
+                raise ArchiveError(f"CDX answered {response.status_code} for {url}")
+            page = parse_cdx(body)
+            if not page.captures and any(marker.encode() in body for marker in _BLOCK_MARKERS):
+                # A 200 whose body is the exclusion error instead of rows (wayback-api.md §2.2).
+                raise CaptureUnavailable(CaptureOutcome.BLOCKED, f"{url} is excluded from the Wayback Machine")
+            return page
+
+        return read
+
+    # -- playback ----------------------------------------------------------------------------------
 
     def fetch_snapshot(self, capture: Capture) -> Snapshot:
-        """The capture's bytes; raises ``CaptureUnavailable`` when it can never be had, ``ArchiveError`` otherwise."""
-        url = f"{self._base}/web/{capture.timestamp}id_/{capture.original_url}"
-        for _ in range(MAX_REDIRECT_HOPS + 1):
-            with self._request(url, stream=True) as response:
-                if response.headers.get("Memento-Datetime"):
-                    return self._read_memento(capture, response)
-                url = self._follow_archive_redirect(capture, url, response)
-        raise CaptureUnavailable(CaptureOutcome.PLAYBACK_ERROR, f"more than {MAX_REDIRECT_HOPS} redirects")
+        """The capture's page; ``CaptureUnavailable`` names the outcome to record, ``ArchiveError`` means try later.
 
-    def _read_memento(self, capture: Capture, response: requests.Response) -> Snapshot:
-        served = _memento_timestamp(response.headers["Memento-Datetime"]) or capture.timestamp
+        An archived redirect is followed within the archive to the capture of its target, up to
+        ``max_redirect_hops``; the archive's own redirect to a nearby capture is accepted within
+        ``redirect_window`` of the capture's time (wayback-api.md §3.3, §3.4).
+        """
+        _check_listing(capture)
+        url = self._capture_url(capture.timestamp, capture.original_url)
+        visited = [url]
+        archived: _Hop | None = None
+        try:
+            while True:
+                step = self._transport.get(Family.PLAYBACK, url, partial(self._playback_step, capture, url))
+                if isinstance(step, Snapshot):
+                    return _with_redirect_note(step, archived)
+                archived = archived or (step if step.kind == "archived" else None)
+                url = self._next_hop(visited, step, archived)
+                visited.append(url)
+        except CaptureUnavailable as error:
+            if archived is None or error.outcome == CaptureOutcome.REDIRECT:
+                raise
+            # The capture is a redirect whose target gave us no page: that is what to record (§3.4).
+            reason = f"archived {archived.status} redirect to {archived.target}, then {error.outcome}: {error.reason}"
+            raise CaptureUnavailable(CaptureOutcome.REDIRECT, reason) from error
+
+    def _next_hop(self, visited: list[str], step: _Hop, archived: _Hop | None) -> str:
+        if step.url in visited:
+            loop = [_target_of(u) for u in [*visited[visited.index(step.url) :], step.url]]
+            chain = " -> ".join(t for i, t in enumerate(loop) if i == 0 or t != loop[i - 1])
+            start = _timestamp_of(step.url)
+            raise CaptureUnavailable(CaptureOutcome.REDIRECT, f"redirect loop: {chain} (back to the {start} capture)")
+        if len(visited) > self.settings.max_redirect_hops:
+            where = f" (archived {archived.status} to {archived.target})" if archived else ""
+            raise CaptureUnavailable(
+                CaptureOutcome.REDIRECT, f"more than {self.settings.max_redirect_hops} redirects{where}"
+            )
+        return step.url
+
+    def _playback_step(self, capture: Capture, url: str, response: requests.Response) -> Snapshot | _Hop:
+        if "Memento-Datetime" in response.headers:  # an archived response, whatever its status (§3.2)
+            return self._memento(capture, url, response)
+        return self._archive_answer(capture, url, response)
+
+    def _memento(self, capture: Capture, url: str, response: requests.Response) -> Snapshot | _Hop:
         status = response.status_code
         if 300 <= status < 400:
-            target = _archived_target(response.headers.get("Location", ""))
-            raise CaptureUnavailable(CaptureOutcome.REDIRECT, f"archived {status} redirect to {target}")
+            return self._archived_redirect(url, response)
         if status != 200:
             raise CaptureUnavailable(CaptureOutcome.LOW_QUALITY, f"the archived page answered {status}")
         content_type = response.headers.get("Content-Type")
         if content_type and not content_type.lower().startswith(_HTML_TYPES):
             raise CaptureUnavailable(CaptureOutcome.NOT_HTML, f"served as {content_type}")
-        content = self._read_limited(response)
-        return Snapshot(capture=capture, content=content, content_type=content_type, timestamp=served)
+        try:
+            content = ungzip_payload(
+                self._read(response, self.settings.max_capture_bytes), self.settings.max_capture_bytes
+            )
+        except BodyTooLarge as error:
+            raise CaptureUnavailable(CaptureOutcome.TOO_LARGE, str(error)) from error
+        reason = low_quality_reason(content)
+        if reason:
+            raise CaptureUnavailable(CaptureOutcome.LOW_QUALITY, reason)
+        served = _memento_timestamp(response.headers["Memento-Datetime"]) or _timestamp_of(url) or capture.timestamp
+        return Snapshot(
+            capture=capture,
+            content=content,
+            content_type=content_type,
+            timestamp=served,
+            served_url=_link_original(response) or _target_of(url),
+        )
 
-    def _follow_archive_redirect(self, capture: Capture, url: str, response: requests.Response) -> str:
-        """The next URL for the archive's own redirect to the nearest capture, within our window only."""
+    def _archived_redirect(self, url: str, response: requests.Response) -> _Hop:
+        """An archived 3xx: its Location, rewritten into Wayback space (§3.4), names the next capture to fetch."""
+        status, location = response.status_code, response.headers.get("Location", "")
+        if not location:
+            raise CaptureUnavailable(CaptureOutcome.REDIRECT, f"archived {status} without a Location")
+        target = urljoin(url, location)
+        match = self._capture_path(target)
+        if match is None:
+            raise CaptureUnavailable(
+                CaptureOutcome.REDIRECT, f"archived {status} redirect to {target}, outside the archive: not followed"
+            )
+        return _Hop(self._capture_url(match[0], match[1]), "archived", status, match[1])
+
+    def _archive_answer(self, capture: Capture, url: str, response: requests.Response) -> _Hop:
+        """The archive speaking for itself, not a memento: a redirect to a nearby capture, or why there is none."""
         status = response.status_code
-        if status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
-            target = urljoin(url, response.headers["Location"])
-            if urlsplit(target).netloc != self._host:
+        location = response.headers.get("Location")
+        if 300 <= status < 400 and location:
+            target = urljoin(url, location)
+            match = self._capture_path(target)
+            if match is None:
                 raise CaptureUnavailable(CaptureOutcome.PLAYBACK_ERROR, f"redirect off the archive to {target}")
-            match = _WAYBACK_PATH.match(urlsplit(target).path)
-            if not match:
-                raise CaptureUnavailable(CaptureOutcome.PLAYBACK_ERROR, f"redirect to a non-capture URL {target}")
-            distance = abs(timestamp_to_datetime(match.group(1)) - capture.captured_at)
+            distance = abs(timestamp_to_datetime(match[0]) - capture.captured_at)
             if distance > self.settings.redirect_window:
                 raise CaptureUnavailable(
-                    CaptureOutcome.NO_CAPTURE, f"nearest playable capture is {match.group(1)}, {distance} away"
+                    CaptureOutcome.NO_CAPTURE, f"nearest playable capture is {match[0]}, {distance} away"
                 )
-            return target
-        body = response.text[:5000] if status < 500 else ""
-        if _is_blocked(response, body):
+            return _Hop(self._capture_url(match[0], match[1]), "nearest", status, match[1])
+        text = self._read_error_page(response)
+        if _is_blocked(response, text):
             raise CaptureUnavailable(CaptureOutcome.BLOCKED, "the site is excluded from the Wayback Machine")
         if status == 404:
             raise CaptureUnavailable(CaptureOutcome.NO_CAPTURE, "the archive has no playable capture")
-        if status >= 500:
-            raise ArchiveError(f"archive answered {status} for {capture.timestamp}", transient=True)
         raise CaptureUnavailable(CaptureOutcome.PLAYBACK_ERROR, f"unexpected answer {status} without a memento")
 
-    def _read_limited(self, response: requests.Response) -> bytes:
-        limit = self.settings.max_capture_bytes
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(chunk_size=64 * 1024):
-            size += len(chunk)
-            if size > limit:
-                raise CaptureUnavailable(CaptureOutcome.TOO_LARGE, f"more than {limit} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _capture_path(self, target: str) -> tuple[str, str] | None:
+        """(timestamp, original URL) of a capture URL on our archive host; None for anything else."""
+        parts = urlsplit(target)
+        if parts.netloc.lower() != self._host:
+            return None
+        match = _WAYBACK_PATH.match(target[target.index(parts.netloc) + len(parts.netloc) :])
+        return (match.group(1), match.group(2)) if match else None
 
-    def _raise_for_cdx_error(self, response: requests.Response, url: str) -> None:
-        if response.status_code == 200:
-            return
-        if _is_blocked(response, response.text[:2000]):
-            raise CaptureUnavailable(CaptureOutcome.BLOCKED, f"{url} is excluded from the Wayback Machine")
-        raise ArchiveError(f"CDX answered {response.status_code} for {url}", transient=response.status_code >= 500)
+    def _capture_url(self, timestamp: str, original: str) -> str:
+        return f"{self._base}/web/{timestamp}id_/{original}"
 
-    @contextmanager
-    def _request(self, url: str, **kwargs: object) -> Iterator[requests.Response]:
-        """One GET, unless a live 429 paused us; every transport failure becomes an ``ArchiveError``."""
-        self._check_pause()
+    def _read(self, response: requests.Response, limit: int) -> bytes:
+        return read_body(response, limit)
+
+    def _read_error_page(self, response: requests.Response) -> str:
         try:
-            response = self._session.request("GET", url, allow_redirects=False, **kwargs)
-        except RateLimitError as error:
-            raise self._pause(error.response) from error
-        except (WaybackRetryError, WaybackException, requests.RequestException) as error:
-            raise ArchiveError(f"archive unreachable: {error}", transient=True) from error
-        try:
-            yield response
-        except (requests.RequestException, OSError) as error:
-            raise ArchiveError(f"archive answer broke off: {error}", transient=True) from error
-        finally:
-            response.close()
+            return self._read(response, _ERROR_PAGE_BYTES).decode("utf-8", "replace")
+        except BodyTooLarge:
+            return ""
 
-    def _check_pause(self) -> None:
-        with self._pause_lock:
-            remaining = self._paused_until - time.monotonic()
-        if remaining > 0:
-            raise RateLimited(f"paused after a 429 for another {remaining:.0f} s", retry_after=remaining)
 
-    def _pause(self, response: requests.Response | None) -> RateLimited:
-        header = response.headers.get("Retry-After") if response is not None else None
-        pause = _parse_retry_after(header) or self.settings.rate_limit_pause
-        with self._pause_lock:
-            self._paused_until = max(self._paused_until, time.monotonic() + pause)
-        logger.warning("the archive answered 429: every request to it pauses for %.0f s", pause)
-        return RateLimited(f"rate limited by the archive; pausing {pause:.0f} s", retry_after=pause)
+def _check_listing(capture: Capture) -> None:
+    """Outcomes the CDX row alone decides, without a request."""
+    if capture.status is not None and capture.status >= 400:
+        raise CaptureUnavailable(CaptureOutcome.LOW_QUALITY, f"captured with status {capture.status}")
+    mimetype = capture.mimetype.lower()
+    if not capture.is_redirect and mimetype not in _LISTED_UNKNOWN and not mimetype.startswith(_HTML_TYPES):
+        raise CaptureUnavailable(CaptureOutcome.NOT_HTML, f"listed as {capture.mimetype}")
+
+
+def _with_redirect_note(snapshot: Snapshot, archived: _Hop | None) -> Snapshot:
+    if archived is None:
+        return snapshot
+    return replace(snapshot, note=f"followed archived {archived.status} redirect to {archived.target}")
 
 
 def _is_blocked(response: requests.Response, body: str) -> bool:
     error = response.headers.get("X-Archive-Wayback-Runtime-Error", "")
-    markers = ("AdministrativeAccessControlException", "RobotAccessControlException")
-    return any(m in error or m in body for m in markers) or "has been excluded from the Wayback Machine" in body
+    return any(m in error or m in body for m in _BLOCK_MARKERS) or "has been excluded from the Wayback Machine" in body
 
 
 def _memento_timestamp(header: str) -> str | None:
@@ -207,19 +318,18 @@ def _memento_timestamp(header: str) -> str | None:
         return None
 
 
-def _archived_target(location: str) -> str:
-    match = _WAYBACK_PATH.match(urlsplit(location).path)
-    return match.group(2) if match else location
+def _timestamp_of(url: str) -> str | None:
+    match = _WAYBACK_PATH.match(urlsplit(url).path)
+    return match.group(1) if match else None
 
 
-def _parse_retry_after(header: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header in either of its two forms."""
-    if not header:
-        return None
-    if header.strip().isdigit():
-        return float(header.strip())
-    try:
-        when = email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+def _target_of(url: str) -> str:
+    """The original URL inside a capture URL."""
+    parts = urlsplit(url)
+    match = _WAYBACK_PATH.match(url[url.index(parts.netloc) + len(parts.netloc) :] if parts.netloc else url)
+    return match.group(2) if match else url
+
+
+def _link_original(response: requests.Response) -> str | None:
+    """``Link rel="original"``: the URL actually captured (wayback-api.md §3.2)."""
+    return response.links.get("original", {}).get("url") or None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from monitor.models import WAYBACK_TIMESTAMP_FORMAT, Capture
@@ -13,7 +13,10 @@ from monitor.models import WAYBACK_TIMESTAMP_FORMAT, Capture
 logger = logging.getLogger(__name__)
 
 CDX_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
-_UNFETCHABLE = re.compile(r"^(?:https?://)?(?:mailto:|data:|javascript:)|^\"?data:", re.IGNORECASE)
+_UNFETCHABLE = re.compile(r"^(?:https?://)?(?:mailto:|data:|javascript:)|^\"?data:|data:\w+/[\w.+-]+;base64", re.I)
+# An http(s) URL with a host and no user part: "http://mailto:a@b/" and "some/not/even/url/thing" are real rows
+# that are not (../shared/corpus/wayback/malformed_cdx.txt).
+_FETCHABLE = re.compile(r"^https?://[^/?#\s@]+(?:[/?#]|$)", re.IGNORECASE)
 _DEFAULT_PORT = re.compile(r"^(http://[^/:]+):80(?=/|$)|^(https://[^/:]+):443(?=/|$)")
 
 
@@ -84,7 +87,7 @@ def capture_from_fields(record: dict[str, str]) -> Capture | None:
         raw_status, raw_length = record.get("statuscode", "-"), record.get("length", "-")
     except (KeyError, TypeError, ValueError):
         return None
-    if not digest or not original or _UNFETCHABLE.search(original):
+    if not digest or not original or _UNFETCHABLE.search(original) or not _FETCHABLE.match(original):
         return None
     return Capture(
         timestamp=timestamp,
@@ -94,6 +97,26 @@ def capture_from_fields(record: dict[str, str]) -> Capture | None:
         digest=digest,
         length=int(raw_length) if raw_length.isdigit() else None,
     )
+
+
+def resolve_revisits(captures: list[Capture]) -> list[Capture]:
+    """Give each revisit row the status and mimetype of a capture it repeats: one with its digest in the listing.
+
+    ``resolveRevisits=true`` is not reliable, so revisits come back as ``warc/revisit`` with status ``-``
+    (wayback-api.md §2.1); a revisit carries the digest of the payload it points to (§3.8), so any row with that
+    digest holds the same payload. The latest earlier one is preferred, else the first later one. A revisit of
+    something older than the listing stays unresolved; its digest is usually held already.
+    """
+    resolved: list[Capture] = []
+    for index, capture in enumerate(captures):
+        if capture.is_revisit:
+            earlier = (c for c in reversed(captures[:index]) if c.digest == capture.digest and not c.is_revisit)
+            later = (c for c in captures[index + 1 :] if c.digest == capture.digest and not c.is_revisit)
+            original = next(earlier, None) or next(later, None)
+            if original is not None:
+                capture = replace(capture, mimetype=original.mimetype, status=original.status)
+        resolved.append(capture)
+    return resolved
 
 
 def repair_timestamp(value: str) -> str:

@@ -5,6 +5,8 @@ Catch these at the edges (one poll of one policy, one CLI command, one delivery)
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class MonitorError(Exception):
     """Base class for every error policy-monitor raises on purpose."""
@@ -32,6 +34,22 @@ class RateLimited(ArchiveError):
 
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message, transient=True, retry_after=retry_after)
+
+
+class ArchiveBlocked(ArchiveError):
+    """The archive's firewall seems to refuse us: no request is sent to it before ``until`` (UTC).
+
+    Stops a whole poll run, not one policy: every other request would meet the same refusal (wayback-api.md §6).
+    """
+
+    def __init__(self, until: datetime, *, retry_after: float) -> None:
+        super().__init__(
+            "the archive refuses connections (firewall block?); "
+            f"no request before {until.isoformat(timespec='seconds')}",
+            transient=True,
+            retry_after=retry_after,
+        )
+        self.until = until
 
 
 class BlockedSite(ArchiveError):

@@ -8,9 +8,10 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import http.client
 import json
 import time
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -542,3 +543,71 @@ def test_json_body_is_valid_json_with_a_resume_key_row(fake_archive: FakeArchive
     add_months(fake_archive, 2)
     body = cdx(fake_archive, url=URL, output="json", limit=1, showResumeKey="true").content
     assert json.loads(body)[-1] == ["com%2Cexample%29%2Fprivacy+20200101120001"]
+
+
+# -- firewall refusals, robots, encoding and digest quirks, replays, extras (FS-11, -19, -20, -21, -23, -27) ---
+
+
+def test_a_firewall_block_refuses_connections_then_the_archive_listens_again(fake_archive: FakeArchive) -> None:
+    fake_archive.block_now(0.3)
+    with pytest.raises(requests.ConnectionError) as refused:
+        cdx(fake_archive, url=URL)
+    assert "Connection refused" in str(refused.value)
+    time.sleep(0.4)
+    assert cdx(fake_archive, url=URL).status_code == 200
+
+
+def test_a_robots_excluded_site_answers_403_to_cdx_and_playback(fake_archive: FakeArchive) -> None:
+    fake_archive.add_capture(URL, "20200101000000", b"a")
+    fake_archive.robots_blocked.add("example.com")
+    listing = cdx(fake_archive, url=URL)
+    page = fetch(fake_archive, URL, "20200101000000")
+    assert (listing.status_code, page.status_code) == (403, 403)
+    assert "RobotAccessControlException" in listing.text
+    assert page.headers["X-Archive-Wayback-Runtime-Error"] == "RobotAccessControlException: Blocked By Robots"
+
+
+def test_the_doubled_content_encoding_switch_sends_an_empty_twin_header(fake_archive: FakeArchive) -> None:
+    fake_archive.add_capture(URL, "20200101000000", b"<html>a</html>")
+    fake_archive.doubled_content_encoding = True
+    # Read with http.client: importing `wayback` patches urllib3 to merge the pair (its "HACK" block).
+    connection = http.client.HTTPConnection(urlsplit(fake_archive.base_url).netloc, timeout=5)
+    connection.request("GET", f"/web/20200101000000id_/{URL}", headers={"Accept-Encoding": "gzip"})
+    assert connection.getresponse().msg.get_all("Content-Encoding") == ["", "gzip"]
+    connection.close()
+
+
+def test_a_chunked_digest_does_not_match_the_served_body(fake_archive: FakeArchive) -> None:
+    capture = fake_archive.add_capture(URL, "20200101000000", b"<html>a</html>", chunked_digest=True)
+    body = fetch(fake_archive, URL, "20200101000000").content
+    assert base64.b32encode(hashlib.sha1(body).digest()).decode() != capture.digest
+
+
+def test_served_as_sets_the_memento_datetime(fake_archive: FakeArchive) -> None:
+    fake_archive.add_capture(URL, "20200101000000", b"a", served_as="20200101000009")
+    assert fetch(fake_archive, URL, "20200101000000").headers["Memento-Datetime"] == "Wed, 01 Jan 2020 00:00:09 GMT"
+
+
+def test_a_replayed_exchange_answers_as_recorded_with_its_location_moved_here(fake_archive: FakeArchive) -> None:
+    first = fake_archive.replay("test_get_memento_follows_historical_redirects")[0]
+    response = requests.get(fake_archive.base_url + first.target, allow_redirects=False, timeout=5)
+    assert (response.status_code, response.reason) == (302, "FOUND")
+    assert response.headers["Location"].startswith(fake_archive.base_url + "/web/20200201023757id_/")
+
+
+def test_the_timemap_lists_every_memento_in_link_format(fake_archive: FakeArchive) -> None:
+    add_months(fake_archive, 3)
+    response = requests.get(f"{fake_archive.base_url}/web/timemap/link/{URL}", timeout=5)
+    assert response.headers["Content-Type"] == "application/link-format"
+    assert response.text.count('memento"; datetime=') == 3
+
+
+def test_the_availability_api_names_the_closest_capture(fake_archive: FakeArchive) -> None:
+    add_months(fake_archive, 3)
+    answer = requests.get(f"{fake_archive.base_url}/wayback/available", params={"url": URL, "timestamp": "20200215"})
+    assert answer.json()["archived_snapshots"]["closest"]["timestamp"] in ("20200201120000", "20200301120000")
+
+
+def test_the_availability_api_can_answer_429_always(fake_archive: FakeArchive) -> None:
+    fake_archive.availability_always_429 = True
+    assert requests.get(f"{fake_archive.base_url}/wayback/available", params={"url": URL}).status_code == 429

@@ -112,7 +112,8 @@ class Firewall:
 
     A pause of ``after`` s without a 429 ends the streak (the well-behaved client's back-off); each new
     block of the same client lasts twice as long as its previous one (wayback-api.md §6, [EDGI#137]).
-    Off until ``enabled``.
+    Off until ``enabled``. While a block lasts, ``FakeArchive`` closes its listening socket, so every connection
+    is refused (ECONNREFUSED) as at IA's firewall; on loopback every client is 127.0.0.1 anyway.
     """
 
     enabled: bool = False
@@ -122,20 +123,31 @@ class Firewall:
     _streaks: dict[str, _Streak] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def note_rate_limited(self, client: str, now: float) -> None:
-        """Hook called on every live 429 sent to ``client``."""
+    def note_rate_limited(self, client: str, now: float) -> FirewallBlock | None:
+        """Hook called on every live 429 due to ``client``; returns the block it starts, if it starts one."""
         if not self.enabled:
-            return
+            return None
         with self._lock:
             streak = self._streaks.get(client)
             if streak is None or now - streak.last > self.after:
                 streak = self._streaks[client] = _Streak(now, now)
             streak.last = now
-            if now - streak.first > self.after:
-                previous = [b for b in self.blocks if b.client == client]
-                length = self.duration * 2 ** len(previous)
-                self.blocks.append(FirewallBlock(client, now, now + length))
-                del self._streaks[client]
+            if now - streak.first <= self.after:
+                return None
+            del self._streaks[client]
+            previous = [b for b in self.blocks if b.client == client]
+            return self._add(client, now, self.duration * 2 ** len(previous))
+
+    def block(self, client: str, now: float, duration: float) -> FirewallBlock:
+        """Block ``client`` from ``now`` for ``duration`` s, whatever it did; enables the firewall."""
+        self.enabled = True
+        with self._lock:
+            return self._add(client, now, duration)
+
+    def _add(self, client: str, now: float, duration: float) -> FirewallBlock:
+        block = FirewallBlock(client, now, now + duration)
+        self.blocks.append(block)
+        return block
 
     def is_blocked(self, client: str, now: float) -> bool:
         if not self.enabled:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from tests.fake_archive.responses import Reply, excluded, not_archived
+from tests.fake_archive.responses import Reply, excluded, not_archived, robots_blocked_playback
 from tests.fake_archive.store import CaptureStore, FakeCapture, parse_timestamp
 from tests.fake_archive.urlkey import decode_original, urlkey, with_scheme
 
@@ -23,7 +23,13 @@ class PlaybackOptions:
     location_form: str = "absolute"  # FS-16: "absolute", "path" or "scheme-relative"
 
 
-def playback(raw_path: str, store: CaptureStore, options: PlaybackOptions, blocked: Callable[[str], bool]) -> Reply:
+def playback(
+    raw_path: str,
+    store: CaptureStore,
+    options: PlaybackOptions,
+    blocked: Callable[[str], bool],
+    robots: Callable[[str], bool] = lambda _url: False,
+) -> Reply:
     """Answer one playback request; ``raw_path`` keeps the original URL's query string."""
     match = PLAYBACK_PATH.match(raw_path)
     if match is None:
@@ -31,6 +37,8 @@ def playback(raw_path: str, store: CaptureStore, options: PlaybackOptions, block
     timestamp, mode, original = match.group(1) or "", match.group(2) or "", decode_original(match.group(3))
     if blocked(original):
         return excluded(original)
+    if robots(original):
+        return robots_blocked_playback(original)
     captures = store.for_key(urlkey(original))
     exact = next((c for c in captures if c.timestamp == timestamp and c.playable), None)
     if exact is not None:
@@ -49,7 +57,7 @@ def memento(capture: FakeCapture, mode: str, captures: list[FakeCapture], option
     if capture.location is not None and 300 <= capture.status < 400:
         headers.append(("Location", _rewrite_location(capture, mode, options)))
     headers += [
-        ("Memento-Datetime", http_date(capture.datetime)),
+        ("Memento-Datetime", http_date(capture.memento_datetime)),
         ("Link", _link_header(capture, captures, options.base_url)),
         ("X-Archive-Src", f"fake-archive-{capture.timestamp[:8]}/{capture.urlkey.split(')')[0]}-00000.warc.gz"),
         ("cache-control", "max-age=1800"),

@@ -17,6 +17,10 @@ BLOCKED_SITE_ERROR = (
     "org.archive.util.io.RuntimeIOException: org.archive.wayback.exception.AdministrativeAccessControlException: "
     "Blocked Site Error"
 )
+ROBOTS_ERROR = (
+    "org.archive.util.io.RuntimeIOException: org.archive.wayback.exception.RobotAccessControlException: "
+    "Blocked By Robots"
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,24 @@ def blocked_cdx() -> Reply:
         ("X-ts", "403"),
     )
     return Reply(403, (BLOCKED_SITE_ERROR + "\n").encode(), headers, chunked=True, compress=True)
+
+
+def robots_blocked_cdx() -> Reply:
+    """A site excluded by robots.txt: ``403`` and the RobotAccessControlException line (wayback-api.md §2.6)."""
+    headers = (
+        ("Content-Type", "text/plain;charset=UTF-8"),
+        ("X-Archive-Wayback-Runtime-Error", ROBOTS_ERROR),
+        ("X-ts", "403"),
+    )
+    return Reply(403, (ROBOTS_ERROR + "\n").encode(), headers, chunked=True, compress=True)
+
+
+def robots_blocked_playback(url: str) -> Reply:
+    """Playback of a robots-excluded site: ``403`` with the runtime-error header (wayback-api.md §3.5, FS-19)."""
+    error = '<div id="error">\n<h2>Sorry.</h2>\n<p>Page cannot be displayed due to robots.txt.</p>\n</div>\n'
+    reply = _wayback_page(403, "Forbidden", error, url)
+    extra = (("X-Archive-Wayback-Runtime-Error", "RobotAccessControlException: Blocked By Robots"),)
+    return Reply(reply.status, reply.body, reply.headers + extra, reply.reason, reply.chunked, reply.compress)
 
 
 def bad_query(message: str) -> Reply:

@@ -2,54 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
-import gzip
-import socket
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fake_archive import cdx
+from tests.fake_archive import cdx, extras
+from tests.fake_archive.cassette import Exchange, load
 from tests.fake_archive.corpus import history_versions, snapshot_files
 from tests.fake_archive.corpus import render_history_version as _render_history_version
 from tests.fake_archive.faults import Fault, FaultQueue, Firewall, FirewallBlock, SlidingWindowLimiter
 from tests.fake_archive.playback import PlaybackOptions, playback
-from tests.fake_archive.responses import Reply, bad_query, blocked_cdx, rate_limited, server_error
-from tests.fake_archive.store import CaptureStore, FakeCapture, parse_timestamp, payload_digest
+from tests.fake_archive.responses import Reply, bad_query, blocked_cdx, rate_limited, robots_blocked_cdx
+from tests.fake_archive.store import CaptureStore, FakeCapture, chunk_framed, parse_timestamp, payload_digest
 from tests.fake_archive.urlkey import bare_host, urlkey
+from tests.fake_archive.wire import Handler, LoggedRequest, Server
 
 CDX_PATH = "/cdx/search/cdx"
-
-
-@dataclass(frozen=True)
-class LoggedRequest:
-    """One request as the server saw it (FS-26); appended just before the answer is written."""
-
-    time: float  # time.monotonic() at arrival
-    method: str
-    path: str  # the URL path; for /web/ playback the whole target, the original URL's query included
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    client_port: int  # one per TCP connection, so it identifies connection reuse
-    status: int | None  # None when no status line was sent (reset, firewall)
-    fault: str | None = None
-
-    def header(self, name: str) -> str | None:
-        """A request header, looked up case-insensitively."""
-        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
-
-    @property
-    def user_agent(self) -> str | None:
-        return self.header("User-Agent")
-
-    @property
-    def accept_encoding(self) -> str | None:
-        return self.header("Accept-Encoding")
 
 
 class FakeArchive:
@@ -66,6 +36,9 @@ class FakeArchive:
         self.trailing_empty_page = False  # FS-6: name a resume key whenever a page is full
         self.cdx_content_type = "text/plain;charset=UTF-8"  # the 2026 backend sends "text/plain"
         self.redirect_location_form = "absolute"  # FS-16: "absolute", "path" or "scheme-relative"
+        self.robots_blocked: set[str] = set()  # like ``blocked``, but excluded by robots.txt (FS-11, FS-19)
+        self.doubled_content_encoding = False  # FS-20: an empty ``content-encoding:`` beside the gzip one
+        self.availability_always_429 = False  # FS-27: the availability API's "429 even on the first request"
         self._store = CaptureStore()
         self._faults = FaultQueue()
         self._firewall = Firewall()
@@ -73,9 +46,14 @@ class FakeArchive:
         self._retry_after: dict[str, str] = {}
         self._log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
-        self._server: _Server | None = None
+        self._replays: dict[str, list[Exchange]] = {}
+        self._server: Server | None = None
         self._base_url: str | None = None
+        self._port = 0
         self._thread: threading.Thread | None = None
+        self._lifecycle = threading.RLock()
+        self._stopped = threading.Event()
+        self._block_threads: list[threading.Thread] = []
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -95,19 +73,35 @@ class FakeArchive:
         return f"{self.base_url}/web/{timestamp}{mode}/{url}"
 
     def start(self) -> FakeArchive:
-        if self._server is not None:
-            return self
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.archive = self
-        host, port = self._server.server_address[:2]
-        self._base_url = f"http://{host!s}:{port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="fake-archive", daemon=True
-        )
-        self._thread.start()
+        with self._lifecycle:
+            if self._base_url is not None:
+                return self
+            self._stopped.clear()
+            self._listen(0)
         return self
 
     def stop(self) -> None:
+        self._stopped.set()
+        with self._lifecycle:
+            self._unlisten()
+            self._base_url = None
+            threads, self._block_threads = self._block_threads, []
+        for thread in threads:
+            thread.join(timeout=5)
+
+    def _listen(self, port: int) -> None:
+        server = Server(("127.0.0.1", port), Handler)
+        server.archive = self
+        host, self._port = server.server_address[:2]
+        self._base_url = f"http://{host!s}:{self._port}"
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="fake-archive", daemon=True
+        )
+        self._server = server
+        self._thread.start()
+
+    def _unlisten(self) -> None:
+        """Close the listening socket, so that connecting is refused (ECONNREFUSED), and drop open connections."""
         server, self._server = self._server, None
         if server is None:
             return
@@ -116,7 +110,6 @@ class FakeArchive:
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self._base_url = None
 
     def __enter__(self) -> FakeArchive:
         return self.start()
@@ -140,12 +133,16 @@ class FakeArchive:
         playable: bool = True,
         revisit: bool = False,
         digest: str | None = None,
+        chunked_digest: bool = False,
+        served_as: str | None = None,
     ) -> FakeCapture:
         """Archive one response; thread-safe, so it may reveal a new capture mid-test.
 
         ``headers`` become ``X-Archive-Orig-*`` (pairs keep repeats); ``playable=False`` lists the capture in
         CDX but redirects its playback to the nearest playable one (FS-14); ``digest`` overrides
-        base32(sha1(body)) for FS-21's mismatching digests.
+        base32(sha1(body)), and ``chunked_digest`` hashes the chunk-framed body as some crawlers did, so that
+        the digest no longer matches the served bytes (FS-21); ``served_as`` puts another timestamp in the
+        ``Memento-Datetime`` of its playback.
         """
         parse_timestamp(timestamp)  # raises ValueError for anything but 14 valid digits
         pairs = tuple(headers.items() if isinstance(headers, Mapping) else headers or ())
@@ -153,7 +150,7 @@ class FakeArchive:
             url=url,
             timestamp=timestamp,
             urlkey=urlkey(url),
-            digest=digest or payload_digest(body),
+            digest=digest or payload_digest(chunk_framed(body) if chunked_digest else body),
             body=bytes(body),
             status=status,
             mimetype=mimetype,
@@ -162,6 +159,7 @@ class FakeArchive:
             location=location,
             playable=playable,
             revisit=revisit,
+            served_as=served_as,
         )
         self._store.add(capture)
         return capture
@@ -178,6 +176,21 @@ class FakeArchive:
             self.add_capture(url, versions[index].timestamp, self.render_history_version(document, index))
             for index in range(start, min(stop, len(versions)))
         ]
+
+    def replay(self, cassette: str, *, by: str = "target") -> list[Exchange]:
+        """Serve the recorded answers of ../shared/corpus/wayback/<cassette>.yaml to the same requests.
+
+        With ``by="target"`` a request whose path and query equal a recorded one gets the next recorded answer
+        for it; with ``by="path"`` any request to the path does, in recorded order (to page through recorded CDX
+        results with our own query). The last answer repeats once they are used up. web.archive.org URLs in the
+        answers point to this server instead; limits and faults still apply.
+        """
+        exchanges = list(load(cassette))
+        with self._log_lock:
+            for exchange in exchanges:
+                key = exchange.target if by == "target" else urlsplit(exchange.uri).path
+                self._replays.setdefault(key, []).append(exchange)
+        return exchanges
 
     def render_history_version(self, document: str, index: int) -> bytes:
         """The HTML page ``add_history`` serves for version ``index`` of ``document``."""
@@ -225,9 +238,34 @@ class FakeArchive:
         """FS-23: refuse connections from a client that ignores 429s for more than ``after`` seconds."""
         self._firewall.after, self._firewall.duration, self._firewall.enabled = after, duration, True
 
+    def block_now(self, duration: float) -> FirewallBlock:
+        """Start a firewall block at once, as if the client had ignored 429s: connections are refused (FS-23)."""
+        block = self._firewall.block("127.0.0.1", time.monotonic(), duration)
+        self._enforce(block)
+        return block
+
     @property
     def firewall_blocks(self) -> list[FirewallBlock]:
         return list(self._firewall.blocks)
+
+    def _enforce(self, block: FirewallBlock) -> None:
+        """Stop listening at once for the block's length, then listen again on the same port (from a thread)."""
+        with self._lifecycle:
+            if self._stopped.is_set():
+                return
+            self._unlisten()
+
+        def run() -> None:
+            if self._stopped.wait(max(0.0, block.until - time.monotonic())):
+                return
+            with self._lifecycle:
+                if not self._stopped.is_set() and self._server is None:
+                    self._listen(self._port)
+
+        thread = threading.Thread(target=run, name="fake-archive-firewall", daemon=True)
+        with self._lifecycle:
+            thread.start()
+            self._block_threads.append(thread)
 
     def _limit(self, pool: str, per_minute: float, window: float, retry_after: str | None) -> None:
         self._limiters[pool] = SlidingWindowLimiter(per_minute, window)
@@ -242,22 +280,43 @@ class FakeArchive:
         with self._log_lock:
             self._log.append(entry)
 
-    def _answer(self, target: str, client: str) -> Reply:
-        """The normal answer to ``GET target``, rate limits included."""
+    def _answer(self, target: str, client: str) -> Reply | None:
+        """The normal answer to ``GET target``, rate limits included; None when a firewall block begins now."""
         path = urlsplit(target).path
         pool = "cdx" if path.startswith(("/cdx/", "/web/timemap/")) else "playback" if path.startswith("/web/") else ""
         limiter = self._limiters.get(pool)
         now = time.monotonic()
         if limiter is not None and not limiter.allow(client, now):
-            self._firewall.note_rate_limited(client, now)
+            block = self._firewall.note_rate_limited(client, now)
+            if block is not None:
+                self._enforce(block)
+                return None
             retry_after = self._retry_after.get(pool)
             return rate_limited((("Retry-After", retry_after),) if retry_after else ())
+        replayed = self._replayed(target)
+        if replayed is not None:
+            return replayed
+        return self._route(path, target)
+
+    def _route(self, path: str, target: str) -> Reply:
         if path == CDX_PATH:
             return self._cdx(target)
+        if path.startswith("/web/timemap/link/"):
+            return extras.timemap(target, self._store, self.base_url)
         if path.startswith("/web/"):
             options = PlaybackOptions(self.base_url, self.redirect_location_form)
-            return playback(target, self._store, options, self._is_blocked)
+            return playback(target, self._store, options, self._is_blocked, self._is_robots_blocked)
+        if path == "/wayback/available":
+            return extras.available(target, self._store, self.base_url, always_429=self.availability_always_429)
         return Reply(404, b"Not Found\n", (("Content-Type", "text/plain"),))
+
+    def _replayed(self, target: str) -> Reply | None:
+        with self._log_lock:
+            queue = self._replays.get(target) or self._replays.get(urlsplit(target).path)
+            if not queue:
+                return None
+            exchange = queue.pop(0) if len(queue) > 1 else queue[0]
+        return extras.replayed(exchange, self.base_url)
 
     def _cdx(self, target: str) -> Reply:
         try:
@@ -266,6 +325,8 @@ class FakeArchive:
             return bad_query(str(exc))
         if self._is_blocked(query.url):
             return blocked_cdx()
+        if self._is_robots_blocked(query.url):
+            return robots_blocked_cdx()
         options = cdx.CdxOptions(
             self.duplicate_rows,
             self.malformed_rows,
@@ -285,128 +346,19 @@ class FakeArchive:
         return Reply(200, result.body, headers, chunked=True, compress=query.gzip)
 
     def _is_blocked(self, url: str) -> bool:
-        """A host entry blocks the host and its subdomains; an entry with a path blocks that URL only."""
-        host, key = bare_host(url), urlkey(url)
-        for entry in set(self.blocked):
-            if "/" in entry.split("://", 1)[-1].rstrip("/"):
-                if urlkey(entry) == key:
-                    return True
-            elif host == bare_host(entry) or host.endswith("." + bare_host(entry)):
+        return _listed(self.blocked, url)
+
+    def _is_robots_blocked(self, url: str) -> bool:
+        return _listed(self.robots_blocked, url)
+
+
+def _listed(entries: set[str], url: str) -> bool:
+    """A host entry covers the host and its subdomains; an entry with a path covers that URL only."""
+    host, key = bare_host(url), urlkey(url)
+    for entry in set(entries):
+        if "/" in entry.split("://", 1)[-1].rstrip("/"):
+            if urlkey(entry) == key:
                 return True
-        return False
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-    archive: FakeArchive
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(address, handler)
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-
-    def verify_request(self, request: Any, client_address: Any) -> bool:
-        """Refuse a firewalled client at accept: the socket is closed before any byte (FS-23)."""
-        return not self.archive._firewall.is_blocked(client_address[0], time.monotonic())
-
-    def track(self, connection: socket.socket, open_: bool) -> None:
-        with self._connections_lock:
-            (self._connections.add if open_ else self._connections.discard)(connection)
-
-    def close_connections(self) -> None:
-        """Drop idle keep-alive connections so that stop() leaves nothing listening."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, so the log's client_port shows connection reuse
-    timeout = 30
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection, True)
-
-    def finish(self) -> None:
-        self.server.track(self.connection, False)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: tests read ``FakeArchive.requests`` instead."""
-
-    def do_GET(self) -> None:
-        archive = self.server.archive
-        arrived = time.monotonic()
-        client = self.client_address[0]
-        if archive._firewall.is_blocked(client, arrived):
-            self._drop(arrived, "firewall")
-            return
-        fault = archive._faults.take(self.path)
-        if fault is not None and fault.kind == "slow":
-            time.sleep(fault.delay)
-        if fault is not None and fault.kind == "reset":
-            self._drop(arrived, "reset")
-            return
-        if fault is not None and fault.kind == "status":
-            reply = server_error(fault.status, fault.headers)
-        else:
-            reply = archive._answer(self.path, client)
-        self._send(reply, arrived, fault)
-
-    def _entry(self, arrived: float, status: int | None, fault: Fault | str | None) -> LoggedRequest:
-        parts = urlsplit(self.path)
-        playback_path = parts.path.startswith("/web/")
-        label = fault.label if isinstance(fault, Fault) else fault
-        return LoggedRequest(
-            time=arrived,
-            method=self.command,
-            path=self.path if playback_path else parts.path,
-            query={} if playback_path else parse_qs(parts.query, keep_blank_values=True),
-            headers=dict(self.headers.items()),
-            client_port=self.client_address[1],
-            status=status,
-            fault=label,
-        )
-
-    def _drop(self, arrived: float, reason: str) -> None:
-        """Close the connection without a byte of response (``RemoteDisconnected`` on the client)."""
-        self.server.archive._record(self._entry(arrived, None, reason))
-        self.close_connection = True
-
-    def _accepts_gzip(self) -> bool:
-        for item in (self.headers.get("Accept-Encoding") or "").split(","):
-            coding, _, params = item.strip().partition(";")
-            if coding.strip().lower() in ("gzip", "*"):
-                return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-        return False
-
-    def _send(self, reply: Reply, arrived: float, fault: Fault | None) -> None:
-        body, headers = reply.body, list(reply.headers)
-        if reply.compress and self._accepts_gzip():
-            body = gzip.compress(body, mtime=0)
-            headers.append(("Content-Encoding", "gzip"))
-        truncate = fault is not None and fault.kind == "truncate"
-        if truncate and len(body) < 64:
-            body = body.ljust(1024, b"\n")  # filler, so that even an empty answer visibly breaks off
-        self.server.archive._record(self._entry(arrived, reply.status, fault))
-        self.send_response_only(reply.status, reply.reason)
-        self.send_header("Server", "nginx")
-        self.send_header("Date", self.date_time_string())
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header(*(("Transfer-Encoding", "chunked") if reply.chunked else ("Content-Length", str(len(body)))))
-        self.end_headers()
-        if truncate:
-            # Promise the whole body, deliver half, hang up: ChunkedEncodingError on the client (FS-24).
-            prefix = f"{len(body):x}\r\n".encode() if reply.chunked else b""
-            self.wfile.write(prefix + body[: len(body) // 2])
-            self.close_connection = True
-        elif reply.chunked:
-            self.wfile.write((f"{len(body):x}\r\n".encode() + body + b"\r\n" if body else b"") + b"0\r\n\r\n")
-        else:
-            self.wfile.write(body)
+        elif host == bare_host(entry) or host.endswith("." + bare_host(entry)):
+            return True
+    return False

@@ -19,6 +19,12 @@ def payload_digest(body: bytes) -> str:
     return base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
+def chunk_framed(body: bytes, size: int = 8192) -> bytes:
+    """``body`` in HTTP/1.1 chunked framing, as Heritrix and others hashed it (wayback-api.md §3.8, FS-21)."""
+    chunks = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(f"{len(c):x}\r\n".encode() + c + b"\r\n" for c in chunks) + b"0\r\n\r\n"
+
+
 def parse_timestamp(timestamp: str) -> datetime:
     """A 14-digit Wayback timestamp as an aware UTC datetime."""
     return datetime.strptime(timestamp, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
@@ -40,6 +46,11 @@ class FakeCapture:
     location: str | None = None
     playable: bool = True
     revisit: bool = False
+    served_as: str | None = None  # a timestamp to put in Memento-Datetime instead of the capture's own
+
+    @property
+    def memento_datetime(self) -> datetime:
+        return parse_timestamp(self.served_as) if self.served_as else self.datetime
 
     @property
     def length(self) -> int:
