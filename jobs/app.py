@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 
+from jobs.archive_state import machine_name, restore_archive_block
 from jobs.config import Settings
 from monitor.archive import WaybackArchive
 from storage.db import Database, open_database
@@ -29,9 +29,6 @@ def open_app(settings: Settings, *, archive: WaybackArchive | None = None) -> Ap
     database = open_database(settings.database_url)
     with database.transaction() as session:
         sync_policies(session, [PolicySpec(name=p.name, url=p.url, site=p.site) for p in settings.policies])
-    return App(
-        settings=settings,
-        database=database,
-        archive=archive or WaybackArchive(settings.archive),
-        owner=f"{socket.gethostname()}:{os.getpid()}",
-    )
+    archive = archive or WaybackArchive(settings.archive)
+    restore_archive_block(database, archive)
+    return App(settings=settings, database=database, archive=archive, owner=f"{machine_name()}:{os.getpid()}")

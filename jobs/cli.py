@@ -379,12 +379,21 @@ def changes(obj: _Context, since: str | None, as_json: bool) -> None:
 @click.pass_obj
 @_guard
 def status(obj: _Context, as_json: bool) -> None:
-    """Show the outbox and each policy's last poll error."""
+    """Show the outbox, any firewall block by the archive, and each policy's last poll error."""
     with obj.app() as app, app.database.reader() as session:
-        result: dict[str, Any] = {"alerts": history.alert_status(session), "policies": history.policy_list(session)}
+        result: dict[str, Any] = {
+            "alerts": history.alert_status(session),
+            "archive_blocks": history.archive_blocks(session),
+            "policies": history.policy_list(session),
+        }
     if as_json:
         _print_json(result)
         return
+    for block in result["archive_blocks"]:
+        click.echo(
+            f"ARCHIVE BLOCKED: {block['host']} refuses connections from {block['machine']}; "
+            f"no request is sent before {block['blocked_until']}"
+        )
     counts = result["alerts"]["counts"]
     click.echo("alerts: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("pending", "sent", "failed")))
     for failure in result["alerts"]["failed"]:

@@ -24,6 +24,24 @@ ENV_SMTP_PASSWORD = "POLICY_MONITOR_SMTP_PASSWORD"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+_ARCHIVE_KEYS = {
+    "base_url",
+    "user_agent",
+    "cdx_per_minute",
+    "captures_per_second",
+    "timeout",
+    "max_capture_bytes",
+    "retries",
+    "backoff",
+    "rate_limit_pause",
+    "rate_limit_pause_max",
+    "block_after_refusals",
+    "block_cooldown",
+    "block_cooldown_max",
+    "redirect_window",
+    "max_redirect_hops",
+    "cdx_page_size",
+}
 
 
 @dataclass(frozen=True)
@@ -131,8 +149,7 @@ def parse_settings(data: dict[str, Any], *, env: Mapping[str, str], source: _Sou
 
 
 def _archive(table: dict[str, Any], source: _Source) -> ArchiveSettings:
-    keys = {"base_url", "user_agent", "cdx_per_minute", "captures_per_second", "timeout", "max_capture_bytes"}
-    _reject_unknown(table, keys, "wayback", source)
+    _reject_unknown(table, _ARCHIVE_KEYS, "wayback", source)
     base_url = _string(table, "base_url", "wayback", source, DEFAULT_ARCHIVE_URL).rstrip("/")
     if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
         raise ConfigError(f"{source.where('wayback', 'base_url')} must be an http(s) URL, not {base_url!r}")
@@ -143,13 +160,33 @@ def _archive(table: dict[str, Any], source: _Source) -> ArchiveSettings:
             f"{source.where('wayback', 'user_agent')} must name a contact (an email address or URL) "
             "so the archive's operators can reach you"
         )
+
+    def number(key: str, default: float) -> float:
+        return _positive(table, key, "wayback", source, default)
+
+    def count(key: str, default: int, least: int = 1) -> int:
+        return _count(table, key, "wayback", source, default, least)
+
+    def seconds(key: str, default: float) -> float:
+        return _duration(table, key, source, timedelta(seconds=default), table_name="wayback").total_seconds()
+
     return ArchiveSettings(
         base_url=base_url,
         user_agent=user_agent,
-        cdx_per_minute=_positive(table, "cdx_per_minute", "wayback", source, defaults.cdx_per_minute),
-        captures_per_second=_positive(table, "captures_per_second", "wayback", source, defaults.captures_per_second),
-        timeout=_positive(table, "timeout", "wayback", source, defaults.timeout),
-        max_capture_bytes=int(_positive(table, "max_capture_bytes", "wayback", source, defaults.max_capture_bytes)),
+        cdx_per_minute=number("cdx_per_minute", defaults.cdx_per_minute),
+        captures_per_second=number("captures_per_second", defaults.captures_per_second),
+        timeout=number("timeout", defaults.timeout),
+        max_capture_bytes=count("max_capture_bytes", defaults.max_capture_bytes),
+        retries=count("retries", defaults.retries, least=0),
+        backoff=number("backoff", defaults.backoff),
+        rate_limit_pause=seconds("rate_limit_pause", defaults.rate_limit_pause),
+        rate_limit_pause_max=seconds("rate_limit_pause_max", defaults.rate_limit_pause_max),
+        block_after_refusals=count("block_after_refusals", defaults.block_after_refusals),
+        block_cooldown=seconds("block_cooldown", defaults.block_cooldown),
+        block_cooldown_max=seconds("block_cooldown_max", defaults.block_cooldown_max),
+        redirect_window=_duration(table, "redirect_window", source, defaults.redirect_window, table_name="wayback"),
+        max_redirect_hops=count("max_redirect_hops", defaults.max_redirect_hops, least=0),
+        cdx_page_size=count("cdx_page_size", defaults.cdx_page_size),
     )
 
 
@@ -282,6 +319,13 @@ def _positive(table: dict[str, Any], key: str, name: str, source: _Source, defau
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ConfigError(f"{source.where(name, key)} must be a positive number, not {value!r}")
     return float(value)
+
+
+def _count(table: dict[str, Any], key: str, name: str, source: _Source, default: int, least: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ConfigError(f"{source.where(name, key)} must be a whole number of at least {least}, not {value!r}")
+    return value
 
 
 def _duration(

@@ -189,6 +189,14 @@ def alert_status(session: Session) -> dict[str, Any]:
     }
 
 
+def archive_blocks(session: Session) -> list[dict[str, Any]]:
+    """Firewall cool-downs the archive imposed that are still running, per machine."""
+    return [
+        {"host": b.host, "machine": b.machine, "blocked_until": _iso(b.blocked_until), "since": _iso(b.recorded_at)}
+        for b in queries.archive_blocks(session, now=datetime.now(UTC))
+    ]
+
+
 def section_tree(session: Session, name: str, at: datetime | None) -> dict[str, Any]:
     """The sections of the version in force at ``at`` (default: the latest), with their stable ids."""
     policy = require_policy(session, name)

@@ -15,6 +15,7 @@ from email.utils import parseaddr
 from sqlalchemy.orm import Session
 
 from jobs.app import App
+from jobs.archive_state import save_archive_block
 from jobs.config import PolicySettings
 from jobs.versioning import new_version, store_version_text
 from monitor.alerts import make_message_id
@@ -78,6 +79,13 @@ class _Target:
 
 def poll_due(app: App, *, names: tuple[str, ...] = (), stop: threading.Event | None = None) -> list[PollReport]:
     """Poll every due policy (or the named ones, due or not) until none is left or ``stop`` is set."""
+    try:
+        return _poll_batches(app, names=names, stop=stop)
+    finally:
+        save_archive_block(app.database, app.archive)
+
+
+def _poll_batches(app: App, *, names: tuple[str, ...], stop: threading.Event | None) -> list[PollReport]:
     reports: list[PollReport] = []
     pending_names = set(names)
     while not (stop and stop.is_set()):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storage.schema import (
     AlertRecord,
+    ArchiveBlockRecord,
     CaptureRecord,
     ChangeRecord,
     PolicyRecord,
@@ -81,11 +82,16 @@ def capture_is_recorded(session: Session, policy_id: int, timestamp: str, digest
 
 
 def snapshot_for_digest(session: Session, digest: str) -> StoredSnapshot | None:
-    """Bytes we already hold for a CDX digest, from any policy's capture: no need to fetch them again."""
+    """Bytes we already hold for a CDX digest, from any policy's capture: no need to fetch them again.
+
+    Only captures whose digest is that of the stored page count: a redirect row's digest is its own (often
+    empty) body's, while the snapshot linked to it is its target's page.
+    """
     record = session.scalar(
         select(SnapshotRecord)
         .join(CaptureRecord, CaptureRecord.snapshot_id == SnapshotRecord.id)
         .where(CaptureRecord.digest == digest)
+        .where(CaptureRecord.status.is_(None) | CaptureRecord.status.between(200, 299))
         .limit(1)
     )
     if record is None:
@@ -195,6 +201,12 @@ def change_detail(session: Session, change_id: int) -> tuple[ChangeRecord, Polic
         )
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+def archive_blocks(session: Session, *, now: datetime) -> list[ArchiveBlockRecord]:
+    """Firewall cool-downs still running, on any machine sharing this database."""
+    query = select(ArchiveBlockRecord).where(ArchiveBlockRecord.blocked_until > now)
+    return list(session.scalars(query.order_by(ArchiveBlockRecord.host, ArchiveBlockRecord.machine)))
 
 
 def alert_counts(session: Session) -> dict[str, int]:

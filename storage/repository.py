@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from storage.schema import (
     AlertRecord,
+    ArchiveBlockRecord,
     CaptureRecord,
     ChangeRecord,
     PolicyRecord,
@@ -325,3 +326,16 @@ def _finish_alert(session: Session, alert_id: int, **values: object) -> None:
         .where(AlertRecord.id == alert_id)
         .values(claimed_by=None, claim_expires_at=None, attempts=AlertRecord.attempts + 1, **values)
     )
+
+
+def record_archive_block(session: Session, *, host: str, machine: str, until: datetime | None, now: datetime) -> None:
+    """Remember (or, with ``until`` None, forget) a firewall cool-down of ``host`` for this machine."""
+    record = session.get(ArchiveBlockRecord, (host, machine))
+    if until is None:
+        if record is not None:
+            session.delete(record)
+        return
+    if record is None:
+        session.add(ArchiveBlockRecord(host=host, machine=machine, blocked_until=until, recorded_at=now))
+    else:
+        record.blocked_until, record.recorded_at = until, now

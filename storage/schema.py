@@ -219,3 +219,14 @@ class AlertRecord(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     change: Mapped[ChangeRecord] = relationship()
+
+
+class ArchiveBlockRecord(Base):
+    """A firewall cool-down the archive imposed on one machine (its IP), kept so a restart does not knock again."""
+
+    __tablename__ = "archive_blocks"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    machine: Mapped[str] = mapped_column(String(255), primary_key=True)
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

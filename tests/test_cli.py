@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,21 @@ def test_reextract_reports_how_many_versions_changed(polled: Path) -> None:
 def test_reextract_of_an_unknown_policy_is_refused(polled: Path) -> None:
     result = run(polled, "reextract", "Nope")
     assert result.exit_code == 2 and "no policy named 'Nope'" in result.stderr
+
+
+def test_a_firewall_block_is_shown_by_status_and_honoured_after_a_restart(
+    tmp_path: Path, fake_archive: FakeArchive, smtp_server: SmtpServer
+) -> None:
+    config = tmp_path / "config.toml"
+    text = config_text(fake_archive.base_url, smtp_server.port, tmp_path / "pm.db")
+    fast_refusals = 'retries = 2\nbackoff = 0.01\nblock_cooldown = "1h"\n'
+    config.write_text(text.replace("[email]", fast_refusals + "[email]"))
+    fake_archive.add_history(HISTORY, URL, count=1)
+    fake_archive.block_now(0.5)  # the archive listens again long before our cool-down ends
+    assert "refuses connections" in run(config, "poll").output
+    status = run(config, "status")
+    assert "ARCHIVE BLOCKED: 127.0.0.1" in status.output
+    time.sleep(0.6)
+    fake_archive.clear_requests()
+    run(config, "poll")  # a new process would open a new client: the block comes back from the database
+    assert fake_archive.requests == []

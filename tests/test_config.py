@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.config import load_settings
+from jobs.config import Settings, load_settings
 from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,3 +124,26 @@ def test_alert_classes_default_to_substantive_and_can_be_widened(tmp_path: Path)
 def test_an_unknown_alert_class_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"policies\[0\]\.alert_on must be a list of version classes"):
         load_settings(write(tmp_path, MINIMAL + 'alert_on = ["typos"]\n'), env={})
+
+
+WAYBACK_EXTRA = MINIMAL.replace(
+    "[[policies]]",
+    'rate_limit_pause = "90s"\nblock_cooldown = "2h"\nredirect_window = "6h"\n'
+    "retries = 0\nmax_redirect_hops = 2\ncdx_page_size = 500\n\n[[policies]]",
+)
+
+
+def load(tmp_path: Path, text: str) -> Settings:
+    return load_settings(write(tmp_path, text), env={})
+
+
+def test_wayback_backoff_settings_take_durations_and_counts(tmp_path: Path) -> None:
+    archive = load(tmp_path, WAYBACK_EXTRA).archive
+    assert archive.rate_limit_pause == 90.0 and archive.block_cooldown == 7200.0
+    assert archive.redirect_window == timedelta(hours=6)
+    assert (archive.retries, archive.max_redirect_hops, archive.cdx_page_size) == (0, 2, 500)
+
+
+def test_a_negative_retry_count_is_refused_naming_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"line 8: wayback.retries must be a whole number"):
+        load(tmp_path, WAYBACK_EXTRA.replace("retries = 0", "retries = -1"))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from storage.repository import (
     claim_pending_alerts,
     finish_poll,
     queue_alerts,
+    record_archive_block,
     record_capture,
     store_snapshot,
     sync_policies,
@@ -92,6 +94,28 @@ def test_snapshot_bytes_come_back_by_cdx_digest(database: Database) -> None:
         held = queries.snapshot_for_digest(session, "DIGEST")
     assert held is not None and held.content == b"<html>held</html>"
     assert held.content_type == "text/html; charset=utf-8"
+
+
+def test_a_redirect_captures_digest_does_not_stand_for_the_page_stored_with_it(database: Database) -> None:
+    a = policy_id(database, "A")
+    redirect = replace(row("20150101000000", "EMPTY-BODY"), status=302)
+    with database.transaction() as session:
+        snapshot_id = store_snapshot(session, b"<html>the redirect's target</html>", "text/html")
+        record_capture(session, a, redirect, outcome="stored", snapshot_id=snapshot_id)
+    with database.reader() as session:
+        assert queries.snapshot_for_digest(session, "EMPTY-BODY") is None
+
+
+def test_a_firewall_block_is_remembered_per_host_and_machine_until_it_ends(database: Database) -> None:
+    with database.transaction() as session:
+        record_archive_block(session, host="web.archive.org", machine="m1", until=NOW + timedelta(hours=1), now=NOW)
+        record_archive_block(session, host="web.archive.org", machine="m2", until=NOW - timedelta(hours=1), now=NOW)
+    with database.reader() as session:
+        assert [b.machine for b in queries.archive_blocks(session, now=NOW)] == ["m1"]
+    with database.transaction() as session:
+        record_archive_block(session, host="web.archive.org", machine="m1", until=None, now=NOW)
+    with database.reader() as session:
+        assert queries.archive_blocks(session, now=NOW) == []
 
 
 def test_recording_a_capture_moves_the_cursor_forward_only(database: Database) -> None:
