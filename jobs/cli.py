@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from jobs import history
-from jobs.app import App, open_app
-from jobs.config import Settings, default_config_path, load_settings
+from jobs.cli_support import Context, fail, guard, print_json
+from jobs.config import Settings, default_config_path
 from jobs.deliver import deliver_pending
 from jobs.poll import poll_due
 from jobs.reextract import reextract as reextract_policies
@@ -28,31 +25,6 @@ from monitor.extract import extract_document, render_reference
 from monitor.models import WordOp, WordOpKind
 
 logger = logging.getLogger("policy-monitor")
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"policy-monitor: {message}", err=True)
-    sys.exit(code)
-
-
-def _print_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
-
-
-class _Context:
-    def __init__(self, config_path: Path) -> None:
-        self.config_path = config_path
-
-    def settings(self) -> Settings:
-        return load_settings(self.config_path)
-
-    @contextmanager
-    def app(self) -> Iterator[App]:
-        app = open_app(self.settings())
-        try:
-            yield app
-        finally:
-            app.close()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,34 +48,20 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     if not verbose:
         for noisy in ("urllib3", "apscheduler", "alembic", "wayback"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-    ctx.obj = _Context(config_path or default_config_path())
+    ctx.obj = Context(config_path or default_config_path())
 
 
 def main() -> None:
     try:
         cli(standalone_mode=True)
     except MonitorError as error:
-        _fail(str(error))
-
-
-def _guard(command: Callable[..., None]) -> Callable[..., None]:
-    """Turn our errors into one line on stderr and exit code 2, the same for every command."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            command(*args, **kwargs)
-        except MonitorError as error:
-            _fail(str(error))
-
-    wrapper.__name__ = command.__name__
-    wrapper.__doc__ = command.__doc__
-    return wrapper
+        fail(str(error))
 
 
 @cli.command()
 @click.pass_obj
-@_guard
-def daemon(obj: _Context) -> None:
+@guard
+def daemon(obj: Context) -> None:
     """Run in the foreground: poll due policies and deliver alerts until SIGTERM or Ctrl-C."""
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -118,15 +76,15 @@ def daemon(obj: _Context) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
 @click.pass_obj
-@_guard
-def poll(obj: _Context, names: tuple[str, ...], as_json: bool) -> None:
+@guard
+def poll(obj: Context, names: tuple[str, ...], as_json: bool) -> None:
     """Poll once now (due policies, or those named), then deliver the alerts it queued."""
     _require_known(obj.settings(), names)
     with obj.app() as app:
         reports = poll_due(app, names=names)
         delivery = deliver_pending(app)
     if as_json:
-        _print_json({"polls": [vars(r) for r in reports], "delivery": vars(delivery)})
+        print_json({"polls": [vars(r) for r in reports], "delivery": vars(delivery)})
         return
     for r in reports:
         status = f"error: {r.error}" if r.error else "ok"
@@ -145,13 +103,13 @@ def poll(obj: _Context, names: tuple[str, ...], as_json: bool) -> None:
 @click.option("--url", default="", help="The page's original URL, for the header line.")
 @click.option("--timestamp", default="", help="The 14-digit capture timestamp, for the header line.")
 @click.option("--site", default="", help="The site named in the header line (default: the URL's host).")
-@_guard
+@guard
 def extract(file: Path, url: str, timestamp: str, site: str) -> None:
     """Print FILE.html as policy Markdown in the Princeton-Leuven reference format."""
     try:
         document = extract_document(file.read_bytes())
     except NotExtractable as error:
-        _fail(f"{file}: {error}", code=1)
+        fail(f"{file}: {error}", code=1)
     if url and timestamp:
         site = site or (url.split("//", 1)[-1].split("/", 1)[0].removeprefix("www."))
         click.echo(render_reference(document, site=site, timestamp=timestamp, original_url=url), nl=False)
@@ -163,14 +121,14 @@ def extract(file: Path, url: str, timestamp: str, site: str) -> None:
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_guard
-def reextract(obj: _Context, names: tuple[str, ...], as_json: bool) -> None:
+@guard
+def reextract(obj: Context, names: tuple[str, ...], as_json: bool) -> None:
     """Rebuild versions from the stored snapshots with the current extractor and selectors; fetches nothing."""
     with obj.app() as app:
         _require_known(app.settings, names)
         reports = reextract_policies(app, names)
     if as_json:
-        _print_json([vars(r) for r in reports])
+        print_json([vars(r) for r in reports])
         return
     for r in reports:
         verdict = f"rebuilt, {_count(r.changed, 'version')} changed" if r.rebuilt else "unchanged"
@@ -182,13 +140,13 @@ def reextract(obj: _Context, names: tuple[str, ...], as_json: bool) -> None:
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_guard
-def list_policies(obj: _Context, as_json: bool) -> None:
+@guard
+def list_policies(obj: Context, as_json: bool) -> None:
     """List tracked policies with their version counts and poll times."""
     with obj.app() as app, app.database.reader() as session:
         rows = history.policy_list(session)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for row in rows:
         latest = row["latest_version_at"] or "never"
@@ -201,13 +159,13 @@ def list_policies(obj: _Context, as_json: bool) -> None:
 @click.option("--captures", is_flag=True, help="List every capture with its outcome instead of the versions.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_guard
-def history_command(obj: _Context, name: str, captures: bool, as_json: bool) -> None:
+@guard
+def history_command(obj: Context, name: str, captures: bool, as_json: bool) -> None:
     """List every stored version of policy NAME, with what changed in each."""
     with obj.app() as app, app.database.reader() as session:
         rows = history.capture_history(session, name) if captures else history.version_history(session, name)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
     elif captures:
         for row in rows:
             click.echo(f"{row['captured_at']}  {row['outcome']:<16} {row['reason'] or ''}".rstrip())
@@ -248,14 +206,14 @@ def _sections_summary(sections: list[dict[str, Any]], *, named: int = 2) -> str:
 @click.option("--at", "at", metavar="DATE", help="Show the version in force at DATE (default: the latest).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_guard
-def show(obj: _Context, name: str, at: str | None, as_json: bool) -> None:
+@guard
+def show(obj: Context, name: str, at: str | None, as_json: bool) -> None:
     """Print what policy NAME said (at DATE), in the reference Markdown format."""
     when = history.parse_when(at, end_of_day=True) if at else None
     with obj.app() as app, app.database.reader() as session:
         shown = history.show_version(session, name, when, archive_url=app.settings.archive.base_url)
     if as_json:
-        _print_json({**shown.version, "markdown": shown.markdown})
+        print_json({**shown.version, "markdown": shown.markdown})
     else:
         click.echo(shown.markdown, nl=False)
 
@@ -266,15 +224,15 @@ def show(obj: _Context, name: str, at: str | None, as_json: bool) -> None:
 @click.option("--to", "until", metavar="DATE", help="The new side: the version in force at DATE (default: latest).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_guard
-def diff(obj: _Context, name: str, since: str | None, until: str | None, as_json: bool) -> None:
+@guard
+def diff(obj: Context, name: str, since: str | None, until: str | None, as_json: bool) -> None:
     """Show which sections of policy NAME changed between two dates, word by word."""
     old_at = history.parse_when(since, end_of_day=True) if since else None
     new_at = history.parse_when(until, end_of_day=True) if until else None
     with obj.app() as app, app.database.reader() as session:
         result = history.diff_versions(session, name, old_at, new_at)
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     if result["old"] is None:
         click.echo(f"{name}: only one version, captured {result['new']['captured_at']}")
@@ -302,14 +260,14 @@ def _section_heading(section: dict[str, Any]) -> str:
 @click.option("--at", "at", metavar="DATE", help="The version in force at DATE (default: the latest).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_guard
-def sections(obj: _Context, name: str, at: str | None, as_json: bool) -> None:
+@guard
+def sections(obj: Context, name: str, at: str | None, as_json: bool) -> None:
     """List the sections of policy NAME as a tree, with the ids that follow them through every version."""
     when = history.parse_when(at, end_of_day=True) if at else None
     with obj.app() as app, app.database.reader() as session:
         result = history.section_tree(session, name, when)
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     click.echo(f"{name}, version of {result['version']['captured_at']}:")
     for section in result["sections"]:
@@ -322,13 +280,13 @@ def sections(obj: _Context, name: str, at: str | None, as_json: bool) -> None:
 @click.argument("section", metavar="PATH_OR_ID")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_guard
-def section_history(obj: _Context, name: str, section: str, as_json: bool) -> None:
+@guard
+def section_history(obj: Context, name: str, section: str, as_json: bool) -> None:
     """Every change of one section of policy NAME, followed across renames and moves."""
     with obj.app() as app, app.database.reader() as session:
         result = history.section_changes(session, name, section)
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     if not result["changes"]:
         click.echo(f"section {result['section_id']} of {name} has not changed")
@@ -347,7 +305,7 @@ def compare(old: Path, new: Path, as_json: bool) -> None:
     change = compare_texts(old.read_text(encoding="utf-8"), new.read_text(encoding="utf-8"))
     result = change_as_dict(change)
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     click.echo(f"{old} -> {new} ({result['version_class']})")
     for section in result["sections"]:
@@ -360,14 +318,14 @@ def compare(old: Path, new: Path, as_json: bool) -> None:
 @click.option("--since", metavar="DATE", help="Only changes captured at or after DATE.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_guard
-def changes(obj: _Context, since: str | None, as_json: bool) -> None:
+@guard
+def changes(obj: Context, since: str | None, as_json: bool) -> None:
     """List changes across all policies, oldest first."""
     when = history.parse_when(since) if since else None
     with obj.app() as app, app.database.reader() as session:
         rows = history.changes_since(session, when)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for row in rows:
         summary = _sections_summary(row["sections"])
@@ -377,8 +335,8 @@ def changes(obj: _Context, since: str | None, as_json: bool) -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_guard
-def status(obj: _Context, as_json: bool) -> None:
+@guard
+def status(obj: Context, as_json: bool) -> None:
     """Show the outbox, any firewall block by the archive, and each policy's last poll error."""
     with obj.app() as app, app.database.reader() as session:
         result: dict[str, Any] = {
@@ -387,7 +345,7 @@ def status(obj: _Context, as_json: bool) -> None:
             "policies": history.policy_list(session),
         }
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     for block in result["archive_blocks"]:
         click.echo(
