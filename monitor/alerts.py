@@ -1,161 +1,183 @@
-"""Alert emails about policy changes: building the message and handing it to an SMTP server.
+"""Alert emails about policy changes: one change, or a digest of several, as a message ready for SMTP.
 
-Rendering lives in ``monitor.email_render``; its public names are re-exported here.
+Rendering lives in ``monitor.email_render`` and ``monitor.digest_render``, sending in ``monitor.smtp``; their
+public names are re-exported here.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import smtplib
-import ssl
+import re
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime
-from typing import TYPE_CHECKING
+from email.utils import format_datetime, parseaddr
 
+from monitor.digest_render import Digest, render_digest_html, render_digest_subject, render_digest_text
 from monitor.email_render import ChangeNotice, render_html, render_subject, render_text
-from monitor.errors import DeliveryError
-
-if TYPE_CHECKING:
-    from _typeshed import ReadableBuffer
+from monitor.smtp import send_email
 
 __all__ = [
     "ChangeNotice",
+    "Digest",
+    "build_digest_email",
     "build_email",
+    "digest_thread_id",
+    "make_digest_message_id",
     "make_message_id",
+    "policy_thread_id",
     "render_html",
     "render_subject",
     "render_text",
     "send_email",
+    "unsubscribe_headers",
 ]
 
-logger = logging.getLogger(__name__)
+_SLUG = re.compile(r"[^a-z0-9]+")
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f<>,\"]")  # would break out of List-Unsubscribe's <...>
 
 
 def build_email(
-    notice: ChangeNotice, *, sender: str, recipient: str, message_id: str, date: datetime | None = None
+    notice: ChangeNotice,
+    *,
+    sender: str,
+    recipient: str,
+    message_id: str,
+    date: datetime | None = None,
+    unsubscribe_url: str | None = None,
 ) -> EmailMessage:
-    """A multipart/alternative message (text, then HTML) about one change, for one recipient."""
+    """A multipart/alternative message (text, then HTML) about one change, for one recipient.
+
+    It replies to the policy's thread root, so every alert about a policy lands in one thread.
+    """
+    message = _message(
+        render_subject(notice), render_text(notice), render_html(notice), sender=sender, recipient=recipient
+    )
+    thread = policy_thread_id(notice.policy_name, domain=_domain(message_id, sender))
+    _identify(message, message_id=message_id, thread=thread, date=date, unsubscribe_url=unsubscribe_url)
+    return message
+
+
+def build_digest_email(
+    notices: Sequence[ChangeNotice],
+    *,
+    period: str,
+    sender: str,
+    recipient: str,
+    message_id: str,
+    date: datetime | None = None,
+    unsubscribe_url: str | None = None,
+) -> EmailMessage:
+    """One message gathering several changes (``period``: "daily" or "weekly"); threaded per recipient and period."""
+    digest = Digest(tuple(notices), period)
+    message = _message(
+        render_digest_subject(digest),
+        render_digest_text(digest),
+        render_digest_html(digest),
+        sender=sender,
+        recipient=recipient,
+    )
+    thread = digest_thread_id(period=period, recipient=recipient, domain=_domain(message_id, sender))
+    _identify(message, message_id=message_id, thread=thread, date=date, unsubscribe_url=unsubscribe_url)
+    return message
+
+
+def _message(subject: str, text: str, html: str, *, sender: str, recipient: str) -> EmailMessage:
+    message = EmailMessage()
+    _set_subject(message, subject)
+    message["From"] = sender
+    message["To"] = recipient
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def _set_subject(message: EmailMessage, subject: str) -> None:
+    if subject.isascii():
+        message["Subject"] = subject
+        return
+    # CPython folds "17 – 22" as "17 \n =?utf-8?...?= 22", which unfolds to two spaces before the dash. Folding
+    # between encoded words only, as Header does, unfolds to nothing: the subject reads back exactly.
+    message.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode())
+
+
+def _identify(
+    message: EmailMessage, *, message_id: str, thread: str, date: datetime | None, unsubscribe_url: str | None
+) -> None:
     if date is None:
         date = datetime.now(UTC)
     elif date.tzinfo is None:
         date = date.replace(tzinfo=UTC)
-    message = EmailMessage()
-    message["Subject"] = render_subject(notice)
-    message["From"] = sender
-    message["To"] = recipient
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
-    message.set_content(render_text(notice))
-    message.add_alternative(render_html(notice), subtype="html")
-    return message
+    message["In-Reply-To"] = thread
+    message["References"] = thread
+    for name, value in unsubscribe_headers(unsubscribe_url).items():
+        message[name] = value
 
 
-def make_message_id(*, change_id: int, recipient: str, domain: str) -> str:
-    """The same id for the same change and recipient on every resend, so mail clients de-duplicate."""
-    digest = hashlib.sha256(recipient.strip().lower().encode("utf-8")).hexdigest()[:12]
-    return f"<policy-monitor.change-{change_id}.{digest}@{domain}>"
+def unsubscribe_headers(url: str | None) -> dict[str, str]:
+    """``List-Unsubscribe`` for an http(s) or mailto URL, plus RFC 8058 one-click for https only.
 
-
-class _SMTP(smtplib.SMTP):
-    """``smtplib.SMTP`` that remembers the server's answer to DATA (``sendmail`` discards it)."""
-
-    data_reply: tuple[int, bytes] | None = None
-
-    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-        self.data_reply = super().data(msg)
-        return self.data_reply
-
-
-def send_email(
-    message: EmailMessage,
-    *,
-    host: str,
-    port: int,
-    username: str | None = None,
-    password: str | None = None,
-    starttls: bool = False,
-    timeout: float = 30.0,
-) -> str:
-    """Deliver ``message``; the server's answer, e.g. ``250 OK queued as 1234``.
-
-    Raises ``DeliveryError``: ``permanent`` for 5xx answers and refused credentials, otherwise transient.
+    Raises ``ValueError`` for any other URL, or one that would not stay inside the header's ``<...>``.
     """
-    smtp = _SMTP(timeout=timeout)
-    try:
-        try:
-            answer = _deliver(smtp, message, host, port, username, password, starttls)
-        except (smtplib.SMTPException, OSError) as error:
-            raise _delivery_error(error, host, port) from error
-        _quit_quietly(smtp)
-    finally:
-        smtp.close()
-    logger.info("alert %s delivered to %s via %s:%d: %s", message["Message-ID"], message["To"], host, port, answer)
-    return answer
+    if not url:
+        return {}
+    scheme = url.partition(":")[0].lower()
+    if scheme not in {"https", "http", "mailto"} or _URL_UNSAFE.search(url) or not url.isascii():
+        raise ValueError(f"not a usable unsubscribe URL (https, http or mailto, no spaces): {url!r}")
+    headers = {"List-Unsubscribe": f"<{url}>"}
+    if scheme == "https":
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
 
 
-def _deliver(
-    smtp: _SMTP,
-    message: EmailMessage,
-    host: str,
-    port: int,
-    username: str | None,
-    password: str | None,
-    starttls: bool,
+# ---- identities ---------------------------------------------------------------------------------------------------
+
+
+def make_message_id(*, change_id: int, recipient: str, domain: str, subscription: str | None = None) -> str:
+    """The same id for the same change and recipient on every resend, so mail clients de-duplicate.
+
+    ``subscription`` tells apart two subscriptions of one recipient (their emails may differ, by a section
+    filter); without it the id is the one earlier versions made.
+    """
+    key = _normal(recipient) if subscription is None else f"{_normal(recipient)}\n{subscription}"
+    return f"<policy-monitor.change-{change_id}.{_hash(key, 12)}@{domain}>"
+
+
+def make_digest_message_id(
+    *, change_ids: Iterable[int], recipient: str, domain: str, subscription: str | None = None
 ) -> str:
-    code, greeting = smtp.connect(host, port)
-    if code != 220:
-        raise smtplib.SMTPConnectError(code, greeting)
-    if starttls:
-        smtp.ehlo()
-        smtp.starttls(context=ssl.create_default_context())
-    if username:
-        smtp.login(username, password or "")
-    refused = smtp.send_message(message)
-    answer = _describe(*(smtp.data_reply or (250, b"")))
-    if refused:
-        answer += "; refused: " + ", ".join(f"{rcpt} {_describe(*reply)}" for rcpt, reply in refused.items())
-    return answer
+    """The same id for the same set of changes to the same recipient, so a resent digest is folded too."""
+    ids = sorted(set(change_ids))
+    if not ids:
+        raise ValueError("a digest needs at least one change")
+    key = "\n".join([",".join(map(str, ids)), _normal(recipient), subscription or ""])
+    return f"<policy-monitor.digest-{ids[0]}-{ids[-1]}.{_hash(key, 16)}@{domain}>"
 
 
-def _quit_quietly(smtp: smtplib.SMTP) -> None:
-    # The message is accepted by now: a failing QUIT must not turn a delivery into an error (and a resend).
-    try:
-        smtp.quit()
-    except (smtplib.SMTPException, OSError) as error:
-        logger.debug("QUIT after delivery failed: %s", error)
+def policy_thread_id(policy_name: str, *, domain: str) -> str:
+    """The id every alert about a policy replies to: a thread root that is never sent, computable anywhere."""
+    slug = _SLUG.sub("-", policy_name.casefold()).strip("-")[:40] or "policy"
+    return f"<policy-monitor.policy-{slug}.{_hash(policy_name, 8)}@{domain}>"
 
 
-def _delivery_error(error: smtplib.SMTPException | OSError, host: str, port: int) -> DeliveryError:
-    where = f"SMTP {host}:{port}"
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        replies = list(error.recipients.values())
-        detail = "; ".join(f"{rcpt}: {_describe(*reply)}" for rcpt, reply in error.recipients.items())
-        permanent = all(_is_permanent(code) for code, _ in replies)
-        return DeliveryError(f"{where} refused the recipients: {detail or 'none given'}", permanent=permanent)
-    if isinstance(error, smtplib.SMTPAuthenticationError):
-        # 454 is a temporary auth failure; anything else means the credentials are wrong.
-        permanent = not 400 <= error.smtp_code < 500
-        return DeliveryError(
-            f"{where} refused the login: {_describe(error.smtp_code, error.smtp_error)}", permanent=permanent
-        )
-    if isinstance(error, smtplib.SMTPResponseException):
-        reply = _describe(error.smtp_code, error.smtp_error)
-        return DeliveryError(f"{where} answered {reply}", permanent=_is_permanent(error.smtp_code))
-    if isinstance(error, smtplib.SMTPNotSupportedError):
-        return DeliveryError(f"{where}: {error}", permanent=True)  # e.g. no STARTTLS: configuration, not luck
-    if isinstance(error, smtplib.SMTPServerDisconnected):
-        return DeliveryError(f"{where} closed the connection: {error}")
-    return DeliveryError(f"{where} unreachable or failing: {type(error).__name__}: {error}")
+def digest_thread_id(*, period: str, recipient: str, domain: str) -> str:
+    """The thread root of one recipient's daily (or weekly) digests."""
+    return f"<policy-monitor.digest-{period}.{_hash(_normal(recipient), 12)}@{domain}>"
 
 
-def _is_permanent(code: int) -> bool:
-    return 500 <= code < 600
+def _domain(message_id: str, sender: str) -> str:
+    """The domain of our ids: the Message-ID's, else the sender's."""
+    right = message_id.strip().strip("<>").rpartition("@")[2]
+    return right or parseaddr(sender)[1].rpartition("@")[2] or "localhost"
 
 
-def _describe(code: int, text: bytes | str) -> str:
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
-    return f"{code} {' '.join(text.split())}"[:300]
+def _normal(recipient: str) -> str:
+    return recipient.strip().lower()
+
+
+def _hash(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]

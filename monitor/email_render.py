@@ -1,7 +1,7 @@
 """Alert bodies for one ``Change``: subject, plain text and HTML.
 
 Everything taken from an archived policy is untrusted: the HTML renderer escapes every piece of it and links
-only to the archive.
+only to the archive. The per-change blocks (``text_block``, ``html_block``) are what a digest repeats.
 """
 
 from __future__ import annotations
@@ -26,7 +26,16 @@ SECTION_CHAR_LIMIT = 4000  # policy text shown per section, markers not counted
 MAX_SECTIONS_SHOWN = 25
 CONTEXT_WORDS = 25  # unchanged words kept on each side of a change
 
-_ADDED_REMOVED = {SectionChangeKind.ADDED, SectionChangeKind.REMOVED}
+# Subject order: what readers care about first. MODIFIED reads "changed", as in "2 sections changed".
+_KIND_WORDS = (
+    (SectionChangeKind.MODIFIED, "changed"),
+    (SectionChangeKind.RENAMED, "renamed"),
+    (SectionChangeKind.MOVED, "moved"),
+    (SectionChangeKind.SPLIT, "split"),
+    (SectionChangeKind.MERGED, "merged"),
+    (SectionChangeKind.ADDED, "added"),
+    (SectionChangeKind.REMOVED, "removed"),
+)
 _VERSION_LABELS = {
     VersionClass.SUBSTANTIVE: "Substantive change",
     VersionClass.FORMATTING_ONLY: "Formatting-only change",
@@ -35,11 +44,13 @@ _VERSION_LABELS = {
     VersionClass.REVERTED: "Reverted to an earlier version",
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# A name that already says which document it is ("Facebook terms of service") is not called a privacy policy.
+_DOCUMENT_WORDS = re.compile(r"\b(polic(y|ies)|privacy|terms|notice|statement|agreement|conditions)\b", re.IGNORECASE)
 
 _STYLE_BODY = "margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#222"
-_STYLE_H1 = "font-size:20px;margin:0 0 4px"
+_STYLE_TITLE = "font-size:20px;margin:0 0 4px"
 _STYLE_MUTED = "margin:0 0 8px;color:#555"
-_STYLE_H2 = "font-size:15px;margin:24px 0 6px;padding-bottom:2px;border-bottom:1px solid #ddd"
+_STYLE_SECTION = "font-size:15px;margin:24px 0 6px;padding-bottom:2px;border-bottom:1px solid #ddd"
 _STYLE_KIND = "display:inline-block;padding:0 6px;margin-right:6px;border-radius:3px;background:#eee;font-weight:normal"
 _STYLE_TEXT = "white-space:pre-wrap;margin:0;font-family:Georgia,'Times New Roman',serif"
 _STYLE_DEL = "background:#fdd;color:#900"
@@ -57,6 +68,7 @@ class ChangeNotice:
     change: Change
     archive_url: str = "https://web.archive.org"
     change_id: int | None = None
+    filtered_out: int = 0  # section changes a subscription's section filter left out of ``change``
 
     @property
     def old_date(self) -> str | None:
@@ -72,7 +84,9 @@ class ChangeNotice:
 
     @property
     def diff_command(self) -> str:
-        return f"policy-monitor diff {shlex.quote(self.policy_name)} --to {self.new_date}"
+        """The CLI command that shows this very change in full (exact timestamps: two versions may share a day)."""
+        since = f" --from {self.old_timestamp}" if self.old_timestamp else ""
+        return f"policy-monitor diff {shlex.quote(self.policy_name)}{since} --to {self.new_timestamp}"
 
 
 @dataclass(frozen=True)
@@ -88,23 +102,34 @@ class _Body:
 
 
 def render_subject(notice: ChangeNotice) -> str:
-    """``[policy-monitor] NAME: 2 sections changed, 1 added (2015-06-23)``."""
-    name = _single_line(notice.policy_name)
-    summary = _summary(notice.change)
-    return f"[policy-monitor] {name}: {summary} ({notice.new_date})"
+    """``[policy-monitor] SOSTEC privacy policy: 2 sections changed, 1 added (2015-06-23)``."""
+    return f"[policy-monitor] {headline(notice)} ({notice.new_date})"
 
 
-def _summary(change: Change) -> str:
+def headline(notice: ChangeNotice) -> str:
+    """``SOSTEC privacy policy: 2 sections changed, 1 added``: one line, safe in a header."""
+    return f"{document_name(notice.policy_name)}: {summary(notice.change)}"
+
+
+def document_name(policy_name: str) -> str:
+    """``SOSTEC privacy policy`` for ``SOSTEC``; a name that already names its document is kept."""
+    name = _single_line(policy_name)
+    return name if _DOCUMENT_WORDS.search(name) else f"{name} privacy policy"
+
+
+def summary(change: Change) -> str:
+    """The class unless substantive, then counts by kind: ``link-only change, 1 section renamed, 2 moved``."""
     kinds = [section.kind for section in change.sections]
-    added = kinds.count(SectionChangeKind.ADDED)
-    removed = kinds.count(SectionChangeKind.REMOVED)
-    changed = len(kinds) - added - removed
-    counts = [(changed, "changed"), (added, "added"), (removed, "removed")]
-    parts = [f"{n} {verb}" for n, verb in counts if n]
-    if not parts:
-        return _version_label(change.version_class).lower()
-    first, _, verb = parts[0].partition(" ")
-    parts[0] = f"{first} {_plural(int(first), 'section')} {verb}"
+    parts = [f"{kinds.count(kind)} {word}" for kind, word in _KIND_WORDS if kind in kinds]
+    if parts:
+        first, _, word = parts[0].partition(" ")
+        parts[0] = f"{first} {_plural(int(first), 'section')} {word}"
+    else:
+        parts = ["no section changed"]
+    if change.version_class is not VersionClass.SUBSTANTIVE:
+        parts.insert(0, _version_label(change.version_class).lower())
+    elif not change.sections:
+        parts.insert(0, "new version")  # words differ outside any reported section, e.g. renumbered titles
     return ", ".join(parts)
 
 
@@ -113,35 +138,55 @@ def _summary(change: Change) -> str:
 
 def render_text(notice: ChangeNotice) -> str:
     """The plain-text part: header, one block per section change, archive links, the CLI hint."""
-    lines = [notice.policy_name, notice.policy_url, "", _captured_line(notice), ""]
+    return "\n".join(text_block(notice)) + "\n"
+
+
+def text_block(notice: ChangeNotice) -> list[str]:
+    """The lines about one change, as the single alert shows them and a digest repeats them."""
+    lines = [document_name(notice.policy_name), notice.policy_url, "", captured_line(notice), ""]
     for body in _bodies(notice.change):
-        lines.append(f"== {_heading(body.change)} ==")
-        lines.append(_text_body(body))
-        lines.append("")
-    hidden = len(notice.change.sections) - MAX_SECTIONS_SHOWN
-    if hidden > 0:
-        lines += [f"… and {hidden} more section {_plural(hidden, 'change')} (see the full diff)", ""]
+        lines += [f"== {section_heading(body.change)} ==", _text_body(body), ""]
+    notes = [f"{note}, see the full diff" for note in _omitted_notes(notice)]
+    lines += [*notes, ""] if notes else []
     if notice.old_timestamp:
         lines.append(f"Previous version: {notice.wayback_url(notice.old_timestamp)}")
     lines.append(f"New version:      {notice.wayback_url(notice.new_timestamp)}")
     lines += ["", f"Full diff: {notice.diff_command}"]
     if notice.change_id is not None:
         lines.append(f"Change #{notice.change_id}")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def _captured_line(notice: ChangeNotice) -> str:
+def section_heading(section: SectionChange) -> str:
+    """``renamed: Sharing → Disclosure``; every part of a split or merge."""
+    old = ", ".join(section.old_paths) or None
+    new = ", ".join(section.new_paths) or None
+    if old and new and old != new:
+        return f"{section.kind}: {old} → {new}"
+    return f"{section.kind}: {new or old or '(untitled)'}"
+
+
+def section_text(section: SectionChange, *, limit: int = SECTION_CHAR_LIMIT) -> str:
+    """A section change's words as text (``[-old-]{+new+}``), unchanged runs condensed, at most ``limit`` chars."""
+    return _text_body(_body(section, limit))
+
+
+def captured_line(notice: ChangeNotice) -> str:
     label = _version_label(notice.change.version_class)
     if notice.old_date is None:
         return f"Captured {notice.new_date} (first version) · {label}"
     return f"Captured {notice.old_date} → {notice.new_date} · {label}"
 
 
-def _heading(section: SectionChange) -> str:
-    old, new = section.old_path, section.new_path
-    if old and new and old != new:
-        return f"{section.kind}: {old} → {new}"
-    return f"{section.kind}: {new or old or '(untitled)'}"
+def _omitted_notes(notice: ChangeNotice) -> list[str]:
+    notes = []
+    hidden = len(notice.change.sections) - MAX_SECTIONS_SHOWN
+    if hidden > 0:
+        notes.append(f"… and {hidden} more section {_plural(hidden, 'change')}")
+    if notice.filtered_out:
+        n = notice.filtered_out
+        notes.append(f"{n} other section {_plural(n, 'change')} did not match this subscription's filter")
+    return notes
 
 
 def _text_body(body: _Body) -> str:
@@ -166,25 +211,31 @@ def _text_body(body: _Body) -> str:
 
 def render_html(notice: ChangeNotice) -> str:
     """The HTML part: same content as the text, every piece of policy text escaped, inline styles only."""
+    return html_page(render_subject(notice), [html_block(notice, level=1)])
+
+
+def html_page(title: str, blocks: Sequence[str]) -> str:
+    """A whole HTML document around already-rendered blocks; ``title`` is escaped here."""
+    head = f'<!DOCTYPE html>\n<html><head><meta charset="utf-8">\n<title>{_escape(title)}</title></head>'
+    return "\n".join([head, f'<body style="{_STYLE_BODY}">', *blocks, "</body></html>"]) + "\n"
+
+
+def html_block(notice: ChangeNotice, *, level: int) -> str:
+    """One change as HTML: its title an ``<h{level}>``, each section change one level below."""
     e = _escape
     parts = [
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">',
-        f"<title>{e(render_subject(notice))}</title></head>",
-        f'<body style="{_STYLE_BODY}">',
-        f'<h1 style="{_STYLE_H1}">{e(notice.policy_name)}</h1>',
+        f'<h{level} style="{_STYLE_TITLE}">{e(document_name(notice.policy_name))}</h{level}>',
         f'<p style="{_STYLE_MUTED}">{e(notice.policy_url)}</p>',
         f"<p>{_html_captured(notice)}</p>",
     ]
-    parts += [_html_section(body) for body in _bodies(notice.change)]
-    hidden = len(notice.change.sections) - MAX_SECTIONS_SHOWN
-    if hidden > 0:
-        parts.append(f"<p>… and {hidden} more section {_plural(hidden, 'change')} (see the full diff)</p>")
+    parts += [_html_section(body, level + 1) for body in _bodies(notice.change)]
+    parts += [f"<p>{e(note)}, see the full diff</p>" for note in _omitted_notes(notice)]
     parts.append(_html_links(notice))
     footer = f"Full diff: <code>{e(notice.diff_command)}</code>"
     if notice.change_id is not None:
         footer += f"<br>Change #{notice.change_id}"
-    parts += [f'<p style="{_STYLE_MUTED}">{footer}</p>', "</body></html>"]
-    return "\n".join(parts) + "\n"
+    parts.append(f'<p style="{_STYLE_MUTED}">{footer}</p>')
+    return "\n".join(parts)
 
 
 def _html_captured(notice: ChangeNotice) -> str:
@@ -196,12 +247,11 @@ def _html_captured(notice: ChangeNotice) -> str:
     return f"Captured {old} → {new} · {label}"
 
 
-def _html_section(body: _Body) -> str:
-    section = body.change
-    old, new = section.old_path, section.new_path
-    path = f"{_escape(old)} → {_escape(new)}" if old and new and old != new else _escape(new or old or "(untitled)")
-    kind = f'<span style="{_STYLE_KIND}">{_escape(section.kind)}</span>'
-    return f'<h2 style="{_STYLE_H2}">{kind}{path}</h2>\n<p style="{_STYLE_TEXT}">{_html_ops(body)}</p>'
+def _html_section(body: _Body, level: int) -> str:
+    kind, _, path = section_heading(body.change).partition(": ")
+    badge = f'<span style="{_STYLE_KIND}">{_escape(kind)}</span>'
+    heading = f'<h{level} style="{_STYLE_SECTION}">{badge}{_escape(path)}</h{level}>'
+    return f'{heading}\n<p style="{_STYLE_TEXT}">{_html_ops(body)}</p>'
 
 
 def _html_ops(body: _Body) -> str:
@@ -247,9 +297,9 @@ def _bodies(change: Change) -> list[_Body]:
     return [_body(section) for section in change.sections[:MAX_SECTIONS_SHOWN]]
 
 
-def _body(section: SectionChange) -> _Body:
+def _body(section: SectionChange, limit: int = SECTION_CHAR_LIMIT) -> _Body:
     ops = _condense(_section_ops(section))
-    shown, truncated = _truncate(ops, SECTION_CHAR_LIMIT)
+    shown, truncated = _truncate(ops, limit)
     return _Body(section, tuple(shown), truncated)
 
 

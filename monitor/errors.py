@@ -16,6 +16,10 @@ class ConfigError(MonitorError):
     """The configuration is unusable; the message names the key (and line, where known)."""
 
 
+class SubscriptionError(ConfigError):
+    """A subscription is unusable: a bad policy pattern, section filter, version class, mode, channel or target."""
+
+
 class ArchiveError(MonitorError):
     """The Wayback Machine did not give us what we asked for.
 
@@ -83,3 +87,11 @@ class DeliveryError(MonitorError):
     def __init__(self, message: str, *, permanent: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class DeliveryDeferred(DeliveryError):
+    """A transient failure where the receiver said when to come back: ``retry_after`` seconds (HTTP Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, permanent=False)
+        self.retry_after = retry_after

@@ -1,0 +1,41 @@
+"""Short plain-text alerts for chat and push channels: a title line and a body of a few lines per change.
+
+Plain text on purpose: Apprise escapes it for each service's Markdown or HTML, so policy text never becomes
+markup (nor a mention) there.
+"""
+
+from __future__ import annotations
+
+from monitor.digest_render import Digest, render_digest_subject
+from monitor.email_render import ChangeNotice, captured_line, headline, render_subject, section_heading, section_text
+
+MAX_SECTIONS = 8
+SNIPPET_CHARS = 240
+
+
+def short_title(content: ChangeNotice | Digest) -> str:
+    """The email subject: names the policy (or the digest), the kinds of changes and the date."""
+    return render_digest_subject(content) if isinstance(content, Digest) else render_subject(content)
+
+
+def short_text(content: ChangeNotice | Digest) -> str:
+    """A few lines per change: what happened to each section, a snippet of its words, the links."""
+    if isinstance(content, Digest):
+        blocks = [f"{headline(notice)} ({notice.new_date})\n{_links(notice)}" for notice in content.shown]
+        hidden = len(content.notices) - len(content.shown)
+        return "\n\n".join(blocks + ([f"… and {hidden} more"] if hidden else []))
+    return _notice_text(content)
+
+
+def _notice_text(notice: ChangeNotice) -> str:
+    lines = [headline(notice), captured_line(notice), ""]
+    for section in notice.change.sections[:MAX_SECTIONS]:
+        lines += [f"• {section_heading(section)}", f"  {section_text(section, limit=SNIPPET_CHARS)}"]
+    hidden = len(notice.change.sections) - MAX_SECTIONS
+    if hidden > 0:
+        lines.append(f"• … and {hidden} more")
+    return "\n".join([*lines, "", _links(notice)])
+
+
+def _links(notice: ChangeNotice) -> str:
+    return f"New version: {notice.wayback_url(notice.new_timestamp)}\nFull diff: {notice.diff_command}"
