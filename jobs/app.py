@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from jobs.archive_state import machine_name, restore_archive_block
+from jobs.archive_state import restore_archive_block
+from jobs.claims import owner_name, release_dead_claims
 from jobs.config import Settings
+from jobs.subscribers import sync_subscriptions
 from monitor.archive import WaybackArchive
 from storage.db import Database, open_database
 from storage.repository import PolicySpec, sync_policies
@@ -29,6 +31,8 @@ def open_app(settings: Settings, *, archive: WaybackArchive | None = None) -> Ap
     database = open_database(settings.database_url)
     with database.transaction() as session:
         sync_policies(session, [PolicySpec(name=p.name, url=p.url, site=p.site) for p in settings.policies])
+        sync_subscriptions(session, settings, now=datetime.now(UTC))
     archive = archive or WaybackArchive(settings.archive)
     restore_archive_block(database, archive)
-    return App(settings=settings, database=database, archive=archive, owner=f"{machine_name()}:{os.getpid()}")
+    release_dead_claims(database)
+    return App(settings=settings, database=database, archive=archive, owner=owner_name())

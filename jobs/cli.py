@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from jobs import history
+from jobs.cli_alerts import COMMANDS as ALERT_COMMANDS
 from jobs.cli_support import Context, fail, guard, print_json
 from jobs.config import Settings, default_config_path
 from jobs.deliver import deliver_pending
@@ -361,3 +362,7 @@ def status(obj: Context, as_json: bool) -> None:
         click.echo(
             f"{row['name']}: last polled {when}" + (f", error: {row['last_error']}" if row["last_error"] else "")
         )
+
+
+for _command in ALERT_COMMANDS:
+    cli.add_command(_command)

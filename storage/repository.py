@@ -86,6 +86,20 @@ class NewAlert:
     recipient: str
     channel: str
     message_id: str
+    subscription_id: int | None = None
+    held: bool = False  # for a digest subscription: waits for its digest instead of being sent
+
+
+@dataclass(frozen=True)
+class SubscriptionSpec:
+    name: str
+    channel: str
+    target: str
+    secret_env: str | None
+    policies: tuple[str, ...]
+    sections: str | None
+    alert_on: tuple[str, ...] | None
+    mode: str
 
 
 def sync_policies(session: Session, specs: Iterable[PolicySpec]) -> None:
@@ -239,15 +253,17 @@ def add_change(session: Session, policy_id: int, *, old_version_id: int, new_ver
 
 
 def queue_alerts(session: Session, change_id: int, alerts: Sequence[NewAlert]) -> None:
-    """Put one outbox row per (change, recipient, channel); the table's unique key forbids a second."""
+    """Put one outbox row per (change, subscription, channel); the table's unique key forbids a second."""
     for alert in alerts:
         session.add(
             AlertRecord(
+                kind="change",
                 change_id=change_id,
+                subscription_id=alert.subscription_id,
                 recipient=alert.recipient,
                 channel=alert.channel,
                 message_id=alert.message_id,
-                status="pending",
+                status="held" if alert.held else "pending",
                 next_attempt_at=utcnow(),
             )
         )
@@ -316,6 +332,11 @@ def mark_alert_failed(session: Session, alert_id: int, *, error: str) -> None:
     _finish_alert(session, alert_id, status="failed", last_error=error)
 
 
+def cancel_alert(session: Session, alert_id: int, *, reason: str) -> None:
+    """Nothing to send any more (unsubscribed, or the change no longer matches): kept, with why, not sent."""
+    _finish_alert(session, alert_id, status="cancelled", last_error=reason)
+
+
 def reschedule_alert(session: Session, alert_id: int, *, next_attempt_at: datetime, error: str) -> None:
     _finish_alert(session, alert_id, status="pending", next_attempt_at=next_attempt_at, last_error=error)
 
@@ -339,3 +360,21 @@ def record_archive_block(session: Session, *, host: str, machine: str, until: da
         session.add(ArchiveBlockRecord(host=host, machine=machine, blocked_until=until, recorded_at=now))
     else:
         record.blocked_until, record.recorded_at = until, now
+
+
+def claim_owners(session: Session) -> set[str]:
+    """Every process that holds a claim on a policy or an alert now."""
+    owners: set[str] = set()
+    for column in (PolicyRecord.claimed_by, AlertRecord.claimed_by):
+        owners.update(o for o in session.scalars(select(column).where(column.is_not(None)).distinct()) if o)
+    return owners
+
+
+def release_claims(session: Session, owners: Sequence[str]) -> None:
+    """Free the claims of processes known to be gone; their work is due again at once."""
+    if not owners:
+        return
+    for table in (PolicyRecord, AlertRecord):
+        session.execute(
+            update(table).where(table.claimed_by.in_(owners)).values(claimed_by=None, claim_expires_at=None)
+        )

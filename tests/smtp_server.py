@@ -5,11 +5,13 @@
         assert server.messages[0]["Subject"] == "..."
 
 ``server.fail_next(2, code=451)`` answers the next two messages with "451 Try again later";
+``server.reply_delay = 0.05`` keeps each accepted message waiting that long for its 250;
 ``server.stop()`` / ``server.start()`` take it down (connections refused) and bring it back on the same port.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -65,6 +67,8 @@ class _Handler:
         message["X-MailFrom"] = envelope.mail_from
         message["X-RcptTo"] = ", ".join(envelope.rcpt_tos)
         self.server._record(message, list(envelope.rcpt_tos))
+        # Accepted, then slow to say so: a client that dies now has delivered a message it never saw accepted.
+        await asyncio.sleep(self.server.reply_delay)
         return "250 OK message accepted"
 
 
@@ -84,6 +88,7 @@ class SmtpServer:
         self._lock = threading.Lock()
         self._failures: list[tuple[Stage, str]] = []
         self._controller: Controller | None = None
+        self.reply_delay = 0.0  # seconds between accepting a message and answering 250
 
     @property
     def requires_auth(self) -> bool:
