@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 
 import soupsieve
 
+from jobs.subscription_config import parse_subscriptions, recipient_subscriptions
 from monitor.archive import DEFAULT_ARCHIVE_URL, ArchiveSettings
 from monitor.errors import ConfigError
 from monitor.models import VersionClass
+from storage.repository import SubscriptionSpec
 
 ENV_CONFIG = "POLICY_MONITOR_CONFIG"
 ENV_DATABASE_URL = "POLICY_MONITOR_DATABASE_URL"
@@ -81,6 +83,8 @@ class Settings:
     email: EmailSettings
     policies: tuple[PolicySettings, ...]
     path: Path | None = None
+    subscriptions: tuple[SubscriptionSpec, ...] = ()  # [email] recipients first, then [[subscriptions]]
+    unsubscribe_url: str | None = None  # List-Unsubscribe; "{subscription}" is replaced by its name
 
     def policy(self, name: str) -> PolicySettings | None:
         return next((p for p in self.policies if p.name == name), None)
@@ -132,19 +136,31 @@ class _Source:
 
 def parse_settings(data: dict[str, Any], *, env: Mapping[str, str], source: _Source | None = None) -> Settings:
     source = source or _Source()
-    _reject_unknown(data, {"storage", "wayback", "schedule", "email", "policies"}, "", source)
+    _reject_unknown(data, {"storage", "wayback", "schedule", "email", "policies", "subscriptions"}, "", source)
     storage = _table(data, "storage", source)
     _reject_unknown(storage, {"url"}, "storage", source)
     database_url = env.get(ENV_DATABASE_URL) or _string(
         storage, "url", "storage", source, "sqlite:///policy-monitor.db"
     )
+    email = _email(_table(data, "email", source), env, source)
+    implied = recipient_subscriptions(email.recipients)
+    entries = data.get("subscriptions", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ConfigError(f"{source.where('', 'subscriptions')} must be an array of tables: [[subscriptions]]")
+    subscriptions = parse_subscriptions(
+        entries,
+        lambda key, index: source.where("subscriptions", key, index),
+        {s.name for s in implied},
+    )
     return Settings(
         database_url=database_url,
         archive=_archive(_table(data, "wayback", source), source),
         schedule=_schedule(_table(data, "schedule", source), source),
-        email=_email(_table(data, "email", source), env, source),
+        email=email,
         policies=_policies(data.get("policies", []), source),
         path=source.path,
+        subscriptions=(*implied, *subscriptions),
+        unsubscribe_url=_unsubscribe_url(_table(data, "email", source), source),
     )
 
 
@@ -201,7 +217,7 @@ def _schedule(table: dict[str, Any], source: _Source) -> ScheduleSettings:
 
 
 def _email(table: dict[str, Any], env: Mapping[str, str], source: _Source) -> EmailSettings:
-    keys = {"smtp_host", "smtp_port", "sender", "recipients", "username", "starttls", "retry_for"}
+    keys = {"smtp_host", "smtp_port", "sender", "recipients", "username", "starttls", "retry_for", "unsubscribe_url"}
     if "password" in table:
         raise ConfigError(f"{source.where('email', 'password')}: put the password in ${ENV_SMTP_PASSWORD}, not here")
     _reject_unknown(table, keys, "email", source)
@@ -231,6 +247,15 @@ def _email(table: dict[str, Any], env: Mapping[str, str], source: _Source) -> Em
         starttls=starttls,
         retry_for=_duration(table, "retry_for", source, defaults.retry_for, table_name="email"),
     )
+
+
+def _unsubscribe_url(table: dict[str, Any], source: _Source) -> str | None:
+    value = table.get("unsubscribe_url")
+    if value is None:
+        return None
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("https", "http", "mailto"):
+        raise ConfigError(f"{source.where('email', 'unsubscribe_url')} must be an https or mailto URL")
+    return value
 
 
 def _policies(entries: Any, source: _Source) -> tuple[PolicySettings, ...]:

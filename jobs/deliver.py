@@ -1,7 +1,9 @@
-"""Send pending alerts from the outbox: claim, send, mark. A failed send stays queued and is retried later.
+"""Send what the outbox holds: gather due digests, then claim, send, mark. A failed send stays queued and is
+retried with back-off; a permanent refusal is marked failed with the receiver's answer.
 
-Exactly-once as far as SMTP allows: a row is marked sent right after the server accepts it; a crash between
-the two can re-send that one message, with the same Message-ID so mail clients fold the copies.
+Exactly-once as far as the receivers allow: a row is marked sent right after its receiver accepts it; a crash
+between the two can re-send that one message, with the same Message-ID (or idempotency key), so mail clients and
+webhook receivers fold the copies.
 """
 
 from __future__ import annotations
@@ -10,15 +12,22 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 
 from jobs.app import App
-from jobs.convert import notice_for
-from monitor.alerts import build_email, send_email
-from monitor.errors import DeliveryError
-from storage import queries
-from storage.repository import claim_pending_alerts, mark_alert_failed, mark_alert_sent, reschedule_alert
-from storage.schema import AlertRecord
+from jobs.claims import release_dead_claims
+from jobs.outbox_content import Skip, prepare_delivery
+from jobs.subscribers import label, mail_domain
+from monitor.alerts import make_digest_message_id
+from monitor.errors import DeliveryDeferred, DeliveryError
+from storage.repository import (
+    cancel_alert,
+    claim_pending_alerts,
+    mark_alert_failed,
+    mark_alert_sent,
+    reschedule_alert,
+)
+from storage.schema import AlertRecord, SubscriptionRecord
+from storage.subscriptions import digest_subscriptions_due, gather_digest, subscription_by_id
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +42,15 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    cancelled: int = 0
+    digests: int = 0
 
 
 def deliver_pending(app: App, *, now: datetime | None = None) -> DeliveryReport:
-    """Send every due alert once; ``now`` is for tests that step over back-off delays."""
+    """Gather due digests, then send every due row once; ``now`` is for tests that step over back-off delays."""
     report = DeliveryReport()
+    release_dead_claims(app.database)  # a sender killed on this machine gives its rows back at once
+    report.digests = gather_due_digests(app, now=now or datetime.now(UTC))
     while True:
         moment = now or datetime.now(UTC)
         with app.database.transaction() as session:
@@ -48,35 +61,51 @@ def deliver_pending(app: App, *, now: datetime | None = None) -> DeliveryReport:
             _deliver_one(app, alert, moment, report)
 
 
+def gather_due_digests(app: App, *, now: datetime) -> int:
+    """Turn each due digest subscription's held changes into one outbox row; returns how many were made."""
+    with app.database.reader() as session:
+        due = digest_subscriptions_due(session, now=now)
+    made = 0
+    for subscription_id in due:
+        with app.database.transaction() as session:
+            subscription = subscription_by_id(session, subscription_id)
+            if subscription is None:
+                continue
+
+            def message_id_for(change_ids: list[int], record: SubscriptionRecord = subscription) -> str:
+                return make_digest_message_id(
+                    change_ids=change_ids,
+                    recipient=label(record),
+                    domain=mail_domain(app.settings),
+                    subscription=record.name,
+                )
+
+            made += gather_digest(session, subscription_id, now=now, message_id_for=message_id_for) is not None
+    return made
+
+
 def _deliver_one(app: App, alert: AlertRecord, now: datetime, report: DeliveryReport) -> None:
-    email = app.settings.email
     try:
-        message = _message_for(app, alert)
-        response = send_email(
-            message,
-            host=email.smtp_host,
-            port=email.smtp_port,
-            username=email.username,
-            password=email.password,
-            starttls=email.starttls,
-        )
+        prepared = prepare_delivery(app, alert)
+        if isinstance(prepared, Skip):
+            _cancel(app, alert, prepared.reason, report)
+            return
+        channel, delivery = prepared
+        response = channel.send(delivery)
     except DeliveryError as error:
         _after_failure(app, alert, error, now, report)
         return
     with app.database.transaction() as session:
         mark_alert_sent(session, alert.id, now=datetime.now(UTC), response=response)
     report.sent += 1
-    logger.info("alert %d sent to %s", alert.id, alert.recipient)
+    logger.info("alert %d sent to %s: %s", alert.id, alert.recipient, response)
 
 
-def _message_for(app: App, alert: AlertRecord) -> EmailMessage:
-    with app.database.reader() as session:
-        detail = queries.change_detail(session, alert.change_id)
-    if detail is None:
-        raise DeliveryError(f"change {alert.change_id} no longer exists", permanent=True)
-    change, policy = detail
-    notice = notice_for(change, policy, archive_url=app.settings.archive.base_url)
-    return build_email(notice, sender=app.settings.email.sender, recipient=alert.recipient, message_id=alert.message_id)
+def _cancel(app: App, alert: AlertRecord, reason: str, report: DeliveryReport) -> None:
+    with app.database.transaction() as session:
+        cancel_alert(session, alert.id, reason=reason)
+    report.cancelled += 1
+    logger.info("alert %d to %s not sent: %s", alert.id, alert.recipient, reason)
 
 
 def _after_failure(app: App, alert: AlertRecord, error: DeliveryError, now: datetime, report: DeliveryReport) -> None:
@@ -87,7 +116,10 @@ def _after_failure(app: App, alert: AlertRecord, error: DeliveryError, now: date
             report.failed += 1
             logger.error("alert %d to %s failed for good: %s", alert.id, alert.recipient, error)
             return
-        reschedule_alert(session, alert.id, next_attempt_at=now + retry_delay(alert.attempts), error=str(error))
+        delay = retry_delay(alert.attempts)
+        if isinstance(error, DeliveryDeferred):  # the receiver said when to come back
+            delay = max(delay, timedelta(seconds=error.retry_after))
+        reschedule_alert(session, alert.id, next_attempt_at=now + delay, error=str(error))
     report.retrying += 1
     logger.warning("alert %d to %s will be retried: %s", alert.id, alert.recipient, error)
 

@@ -10,22 +10,20 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parseaddr
 
 from sqlalchemy.orm import Session
 
 from jobs.app import App
 from jobs.archive_state import save_archive_block
 from jobs.config import PolicySettings
+from jobs.subscribers import alerts_for_change
 from jobs.versioning import new_version, store_version_text
-from monitor.alerts import make_message_id
 from monitor.errors import ArchiveError, CaptureUnavailable, NotExtractable
 from monitor.extract import extract_document
 from monitor.models import Capture, CaptureOutcome, Document
 from storage import queries
 from storage.repository import (
     CaptureRow,
-    NewAlert,
     add_version,
     claim_due_policies,
     finish_poll,
@@ -245,24 +243,11 @@ def _store_version(
     if change is None:
         return version_id
     target.report.changes += 1
-    if change.alertable:
-        alerts = _alerts_for(app, change.id)
+    if target.record.history_imported:  # changes found importing a newly tracked policy's past are not news
+        alerts = alerts_for_change(session, app.settings, target.settings, change.id)
         queue_alerts(session, change.id, alerts)
         target.report.alerts += len(alerts)
     return version_id
-
-
-def _alerts_for(app: App, change_id: int) -> list[NewAlert]:
-    email = app.settings.email
-    domain = parseaddr(email.sender)[1].rpartition("@")[2] or "localhost"
-    return [
-        NewAlert(
-            recipient=recipient,
-            channel="email",
-            message_id=make_message_id(change_id=change_id, recipient=recipient, domain=domain),
-        )
-        for recipient in email.recipients
-    ]
 
 
 def _row(capture: Capture) -> CaptureRow:

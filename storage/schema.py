@@ -194,20 +194,51 @@ class SectionChangeRecord(Base):
     words: Mapped[list[list[str]]] = mapped_column(JSON)  # [[kind, text], ...]
 
 
+class SubscriptionRecord(Base):
+    """Who hears of which changes, through which channel, how often. Secrets stay in the environment: an Apprise
+    subscription stores the name of the variable holding its URL, a webhook the name of its signing secret's."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))  # email | apprise | webhook
+    target: Mapped[str] = mapped_column(Text)  # an address, a webhook URL, or an environment variable's name
+    secret_env: Mapped[str | None] = mapped_column(String(200))
+    policies: Mapped[list[str]] = mapped_column(JSON)  # names or globs; ["*"] is every policy
+    sections: Mapped[str | None] = mapped_column(Text)  # a regex over section paths and changed text
+    alert_on: Mapped[list[str] | None] = mapped_column(JSON)  # version classes; None follows each policy's own
+    mode: Mapped[str] = mapped_column(String(20), default="immediate")  # immediate | daily | weekly
+    source: Mapped[str] = mapped_column(String(20))  # config | cli
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AlertRecord(Base):
-    """The outbox: one row per (change, recipient, channel), delivered at most once."""
+    """The outbox: one message per (change, subscription, channel), or one digest per (subscription, period).
+
+    A change for a digest subscription waits as ``held`` until its digest gathers it (``digested``); every row
+    that is sent is ``pending`` until it is ``sent`` or ``failed``.
+    """
 
     __tablename__ = "alerts"
     __table_args__ = (
-        UniqueConstraint("change_id", "recipient", "channel", name="uq_alerts_change_recipient_channel"),
+        UniqueConstraint("change_id", "subscription_id", "channel", name="uq_alerts_change_subscription_channel"),
+        UniqueConstraint("subscription_id", "period_end", name="uq_alerts_subscription_period_end"),
         Index("ix_alerts_status_next_attempt", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default="change")  # change | digest
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    period_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recipient: Mapped[str] = mapped_column(String(320))
     channel: Mapped[str] = mapped_column(String(40), default="email")
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # held | digested | pending | sent | failed
     message_id: Mapped[str] = mapped_column(String(320))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -218,7 +249,8 @@ class AlertRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    change: Mapped[ChangeRecord] = relationship()
+    change: Mapped[ChangeRecord | None] = relationship()
+    subscription: Mapped[SubscriptionRecord | None] = relationship()
 
 
 class ArchiveBlockRecord(Base):

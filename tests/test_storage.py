@@ -16,6 +16,7 @@ from storage.repository import (
     NewChange,
     NewVersion,
     PolicySpec,
+    SubscriptionSpec,
     add_change,
     add_version,
     claim_due_policies,
@@ -26,6 +27,13 @@ from storage.repository import (
     record_capture,
     store_snapshot,
     sync_policies,
+)
+from storage.subscriptions import (
+    active_subscriptions,
+    add_subscription,
+    digest_change_ids,
+    gather_digest,
+    sync_config_subscriptions,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -194,13 +202,48 @@ def make_change(database: Database) -> int:
         return add_change(session, a, old_version_id=old, new_version_id=new, change=change)
 
 
-def test_an_alert_is_unique_per_change_recipient_and_channel(database: Database) -> None:
+def subscribe(database: Database, name: str = "legal", mode: str = "immediate") -> int:
+    spec = SubscriptionSpec(name, "email", f"{name}@example.org", None, ("*",), None, None, mode)
+    with database.transaction() as session:
+        return add_subscription(session, spec, now=NOW).id
+
+
+def test_an_alert_is_unique_per_change_subscription_and_channel(database: Database) -> None:
     change_id = make_change(database)
-    alert = NewAlert(recipient="x@example.org", channel="email", message_id="<m@x>")
+    alert = NewAlert("legal@example.org", "email", "<m@x>", subscription_id=subscribe(database))
     with database.transaction() as session:
         queue_alerts(session, change_id, [alert])
     with pytest.raises(IntegrityError), database.transaction() as session:
         queue_alerts(session, change_id, [alert])
+
+
+def test_a_digest_gathers_the_held_changes_once_when_its_period_ends(database: Database) -> None:
+    subscription_id = subscribe(database, mode="daily")
+    change_id = make_change(database)
+    with database.transaction() as session:
+        queue_alerts(session, change_id, [NewAlert("legal@example.org", "email", "<c@x>", subscription_id, held=True)])
+    with database.transaction() as session:  # not due yet
+        assert gather_digest(session, subscription_id, now=NOW + timedelta(hours=23), message_id_for=str) is None
+    with database.transaction() as session:
+        digest_id = gather_digest(session, subscription_id, now=NOW + timedelta(days=1), message_id_for=str)
+    with database.transaction() as session:  # the same period again: nothing more
+        assert gather_digest(session, subscription_id, now=NOW + timedelta(days=1), message_id_for=str) is None
+    with database.reader() as session:
+        assert digest_id is not None and digest_change_ids(session, digest_id) == [change_id]
+        assert queries.alert_counts(session) == {"digested": 1, "pending": 1}
+
+
+def test_a_subscription_dropped_from_the_config_stops_but_one_made_on_the_command_line_stays(
+    database: Database,
+) -> None:
+    subscribe(database, "cli-made")
+    spec = SubscriptionSpec("from-config", "email", "c@example.org", None, ("*",), None, None, "immediate")
+    with database.transaction() as session:
+        sync_config_subscriptions(session, [spec], now=NOW)
+    with database.transaction() as session:
+        sync_config_subscriptions(session, [], now=NOW)
+    with database.reader() as session:
+        assert [s.name for s in active_subscriptions(session)] == ["cli-made"]
 
 
 def test_a_claimed_alert_is_not_claimed_again_before_its_lease_ends(database: Database) -> None:

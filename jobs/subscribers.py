@@ -1,0 +1,102 @@
+"""Who hears of a change: the stored subscriptions, matched against it when it is stored and again when sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import parseaddr
+
+from sqlalchemy.orm import Session
+
+from jobs.config import PolicySettings, Settings
+from jobs.convert import change_from_record, notice_for
+from monitor.alerts import make_message_id
+from monitor.email_render import ChangeNotice
+from monitor.models import VersionClass
+from monitor.subscriptions import ChannelKind, Mode, Subscription, select_change, select_notice
+from storage import queries
+from storage.repository import NewAlert
+from storage.schema import ChangeRecord, PolicyRecord, SubscriptionRecord
+from storage.subscriptions import active_subscriptions, sync_config_subscriptions
+
+# A stand-in address for matching: the rule needs the subscription's filters, never its (secret) target.
+_MATCH_ONLY_TARGET = "match-only@policy-monitor.invalid"
+
+
+def sync_subscriptions(session: Session, settings: Settings, *, now: datetime) -> None:
+    sync_config_subscriptions(session, list(settings.subscriptions), now=now)
+
+
+def mail_domain(settings: Settings) -> str:
+    return parseaddr(settings.email.sender)[1].rpartition("@")[2] or "localhost"
+
+
+def alerts_for_change(session: Session, settings: Settings, policy: PolicySettings, change_id: int) -> list[NewAlert]:
+    """One outbox row for each active subscription this change concerns (after its section filter)."""
+    record = session.get(ChangeRecord, change_id)
+    assert record is not None
+    change = change_from_record(record)
+    alerts = []
+    for subscription in active_subscriptions(session):
+        if select_change(matcher(subscription, policy.alert_on), policy.name, change) is None:
+            continue
+        alerts.append(
+            NewAlert(
+                recipient=label(subscription),
+                channel=subscription.channel,
+                message_id=alert_key(settings, subscription, change_id),
+                subscription_id=subscription.id,
+                held=subscription.mode != Mode.IMMEDIATE.value,
+            )
+        )
+    return alerts
+
+
+def notice_for_subscriber(
+    session: Session, settings: Settings, change_id: int, subscription: SubscriptionRecord | None
+) -> ChangeNotice | None:
+    """The change as this subscriber sees it (its sections filtered), or None if it no longer concerns them."""
+    detail = queries.change_detail(session, change_id)
+    if detail is None:
+        return None
+    change, policy = detail
+    notice = notice_for(change, policy, archive_url=settings.archive.base_url)
+    if subscription is None:  # queued before subscriptions existed: to its recipient, unfiltered
+        return notice
+    return select_notice(matcher(subscription, _policy_alert_on(settings, policy)), notice)
+
+
+def matcher(subscription: SubscriptionRecord, policy_alert_on: frozenset[VersionClass]) -> Subscription:
+    """The domain's rule for this subscription; with no ``alert_on`` of its own it follows the policy's."""
+    classes = frozenset(VersionClass(c) for c in subscription.alert_on) if subscription.alert_on else policy_alert_on
+    return Subscription(
+        name=subscription.name,
+        target=_MATCH_ONLY_TARGET,
+        channel=ChannelKind.EMAIL,
+        policies=tuple(subscription.policies),
+        sections=subscription.sections,
+        alert_on=classes,
+        mode=Mode(subscription.mode),
+    )
+
+
+def label(subscription: SubscriptionRecord) -> str:
+    """Where its alerts go, as the outbox and ``status`` show it: never a secret."""
+    if subscription.channel == ChannelKind.APPRISE.value:
+        return f"${subscription.target}"
+    return subscription.target
+
+
+def alert_key(settings: Settings, subscription: SubscriptionRecord, change_id: int) -> str:
+    # A plain recipient keeps the ids earlier versions gave, so mail clients thread and fold across an upgrade.
+    implied = subscription.name == subscription.target and subscription.channel == ChannelKind.EMAIL.value
+    return make_message_id(
+        change_id=change_id,
+        recipient=label(subscription),
+        domain=mail_domain(settings),
+        subscription=None if implied else subscription.name,
+    )
+
+
+def _policy_alert_on(settings: Settings, policy: PolicyRecord) -> frozenset[VersionClass]:
+    configured = settings.policy(policy.name)
+    return configured.alert_on if configured else frozenset({VersionClass.SUBSTANTIVE})
