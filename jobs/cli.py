@@ -354,9 +354,17 @@ def status(obj: Context, as_json: bool) -> None:
             f"no request is sent before {block['blocked_until']}"
         )
     counts = result["alerts"]["counts"]
-    click.echo("alerts: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("pending", "sent", "failed")))
+    states = ("pending", "held", "sent", "failed", "cancelled")
+    click.echo("alerts: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in states) + " (held: waiting for a digest)")
     for failure in result["alerts"]["failed"]:
-        click.echo(f"  failed: alert {failure['id']} to {failure['recipient']}: {failure['error']}")
+        click.echo(
+            f"  failed: alert {failure['id']} to {failure['recipient']} ({failure['channel']}): {failure['error']}"
+        )
+    for retry in result["alerts"]["retrying"]:
+        click.echo(
+            f"  retrying: alert {retry['id']} to {retry['recipient']} ({retry['channel']}) after {retry['attempts']} "
+            f"attempts, next at {retry['next_attempt_at']}: {retry['error']}"
+        )
     for row in result["policies"]:
         when = row["last_polled_at"] or "never"
         click.echo(

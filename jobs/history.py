@@ -15,7 +15,7 @@ from monitor.errors import MonitorError
 from monitor.extract import render_reference
 from monitor.models import timestamp_to_datetime
 from storage import queries
-from storage.schema import ChangeRecord, PolicyRecord, SectionChangeRecord, VersionRecord
+from storage.schema import AlertRecord, ChangeRecord, PolicyRecord, SectionChangeRecord, VersionRecord
 
 
 class UsageError(MonitorError):
@@ -183,9 +183,22 @@ def _iso(value: datetime | None) -> str | None:
 
 def alert_status(session: Session) -> dict[str, Any]:
     failed = queries.alerts(session, status="failed")
+    retrying = [a for a in queries.alerts(session, status="pending") if a.last_error]
     return {
         "counts": queries.alert_counts(session),
-        "failed": [{"id": a.id, "recipient": a.recipient, "error": a.last_error} for a in failed],
+        "failed": [_alert_row(a) for a in failed],
+        "retrying": [_alert_row(a) | {"next_attempt_at": _iso(a.next_attempt_at)} for a in retrying],
+    }
+
+
+def _alert_row(alert: AlertRecord) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "recipient": alert.recipient,
+        "channel": alert.channel,
+        "attempts": alert.attempts,
+        "error": alert.last_error,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.utils import parseaddr
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from monitor.subscriptions import ChannelKind, Mode, Subscription, select_change
 from storage import queries
 from storage.repository import NewAlert
 from storage.schema import ChangeRecord, PolicyRecord, SubscriptionRecord
-from storage.subscriptions import active_subscriptions, sync_config_subscriptions
+from storage.subscriptions import active_subscriptions, all_subscriptions, sync_config_subscriptions
 
 # A stand-in address for matching: the rule needs the subscription's filters, never its (secret) target.
 _MATCH_ONLY_TARGET = "match-only@policy-monitor.invalid"
@@ -100,3 +101,21 @@ def alert_key(settings: Settings, subscription: SubscriptionRecord, change_id: i
 def _policy_alert_on(settings: Settings, policy: PolicyRecord) -> frozenset[VersionClass]:
     configured = settings.policy(policy.name)
     return configured.alert_on if configured else frozenset({VersionClass.SUBSTANTIVE})
+
+
+def subscription_rows(session: Session, *, include_stopped: bool) -> list[dict[str, Any]]:
+    records = all_subscriptions(session) if include_stopped else active_subscriptions(session)
+    return [
+        {
+            "name": r.name,
+            "channel": r.channel,
+            "target": label(r),
+            "policies": list(r.policies),
+            "sections": r.sections,
+            "alert_on": r.alert_on,
+            "mode": r.mode,
+            "source": r.source,
+            "active": r.active,
+        }
+        for r in records
+    ]

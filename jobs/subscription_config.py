@@ -60,7 +60,7 @@ def parse_subscriptions(entries: list[dict[str, Any]], where: Where, taken: set[
     """Every ``[[subscriptions]]`` entry, validated; ``taken`` holds names already in use (recipients)."""
     specs: list[SubscriptionSpec] = []
     for index, entry in enumerate(entries):
-        spec = _subscription(entry, lambda key, i=index: where(key, i))  # type: ignore[misc]
+        spec = subscription_from_entry(entry, lambda key, i=index: where(key, i))  # type: ignore[misc]
         if spec.name in taken:
             raise ConfigError(f"{where('name', index)}: {spec.name!r} is used twice (recipients count too)")
         taken.add(spec.name)
@@ -68,7 +68,8 @@ def parse_subscriptions(entries: list[dict[str, Any]], where: Where, taken: set[
     return specs
 
 
-def _subscription(entry: dict[str, Any], where: Callable[[str], str]) -> SubscriptionSpec:
+def subscription_from_entry(entry: dict[str, Any], where: Callable[[str], str]) -> SubscriptionSpec:
+    """One subscription from its config keys (also how ``policy-monitor subscribe`` checks its options)."""
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
         raise ConfigError(f"{where(unknown[0])} is not a known key (known: {', '.join(sorted(_KEYS))})")

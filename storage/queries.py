@@ -189,6 +189,17 @@ def changes_since(session: Session, since: datetime | None) -> list[tuple[Change
     return [(change, name) for change, name in session.execute(query)]
 
 
+def latest_change_id(session: Session, policy_id: int) -> int | None:
+    """The policy's most recent change (by the capture date of its new version)."""
+    return session.scalar(
+        select(ChangeRecord.id)
+        .join(VersionRecord, VersionRecord.id == ChangeRecord.new_version_id)
+        .where(ChangeRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
+        .order_by(VersionRecord.captured_at.desc(), ChangeRecord.id.desc())
+        .limit(1)
+    )
+
+
 def change_detail(session: Session, change_id: int) -> tuple[ChangeRecord, PolicyRecord] | None:
     row = session.execute(
         select(ChangeRecord, PolicyRecord)

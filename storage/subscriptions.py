@@ -117,6 +117,10 @@ def active_subscriptions(session: Session) -> list[SubscriptionRecord]:
     return list(session.scalars(query.order_by(SubscriptionRecord.name)))
 
 
+def all_subscriptions(session: Session) -> list[SubscriptionRecord]:
+    return list(session.scalars(select(SubscriptionRecord).order_by(SubscriptionRecord.name)))
+
+
 def subscription_by_name(session: Session, name: str) -> SubscriptionRecord | None:
     return session.scalar(select(SubscriptionRecord).where(SubscriptionRecord.name == name))
 

@@ -20,6 +20,7 @@ def make_settings(
     smtp_port: int,
     policies: Sequence[dict[str, Any]],
     recipients: Sequence[str] = RECIPIENTS,
+    subscriptions: Sequence[dict[str, Any]] = (),
 ) -> Settings:
     return parse_settings(
         {
@@ -39,6 +40,7 @@ def make_settings(
                 "recipients": list(recipients),
             },
             "policies": list(policies),
+            "subscriptions": list(subscriptions),
         },
         env={},
     )

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from storage.db import normalize_url
 from tests.fixtures_archive import fake_archive  # noqa: F401  (fixture)
+from tests.http_receiver import http_receiver  # noqa: F401  (fixture)
 from tests.smtp_server import smtp_server  # noqa: F401  (fixture)
 
 ENV_TEST_DATABASE = "POLICY_MONITOR_TEST_DATABASE_URL"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import socket
-from collections.abc import Iterator
 
 import pytest
 
@@ -33,9 +32,8 @@ HOSTILE_NAME = "Bluesky <script>alert(1)</script>"
 
 
 @pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with HttpReceiver() as server:
-        yield server
+def receiver(http_receiver: HttpReceiver) -> HttpReceiver:
+    return http_receiver
 
 
 def webhook_delivery(receiver: HttpReceiver, content: object = None) -> Delivery:

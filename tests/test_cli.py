@@ -178,3 +178,36 @@ def test_a_firewall_block_is_shown_by_status_and_honoured_after_a_restart(
     fake_archive.clear_requests()
     run(config, "poll")  # a new process would open a new client: the block comes back from the database
     assert fake_archive.requests == []
+
+
+def test_subscribe_lists_and_unsubscribe_a_subscription(config: Path) -> None:
+    result = run(config, "subscribe", "legal", "--email", "legal@example.org", "--sections", "sell|share")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(run(config, "subscriptions", "--json").output)
+    assert {r["name"]: r["sections"] for r in rows}["legal"] == "sell|share"
+    assert run(config, "unsubscribe", "legal").exit_code == 0
+    assert "legal" not in {r["name"] for r in json.loads(run(config, "subscriptions", "--json").output)}
+
+
+def test_a_bad_section_filter_is_one_line_naming_the_option(config: Path) -> None:
+    result = run(config, "subscribe", "legal", "--email", "legal@example.org", "--sections", "sell(")
+    assert result.exit_code == 2
+    assert "--sections" in result.output and "not a regular expression" in result.output
+
+
+def test_a_subscription_from_the_config_cannot_be_removed_from_the_command_line(config: Path) -> None:
+    result = run(config, "unsubscribe", "privacy-team@example.org")
+    assert result.exit_code == 2 and "remove it there" in result.output
+
+
+def test_alerts_preview_prints_the_email_about_the_latest_change(polled: Path) -> None:
+    result = run(polled, "alerts", "preview", "Bluesky")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Subject: [policy-monitor] Bluesky")
+    assert "policy-monitor diff Bluesky --from" in result.output
+
+
+def test_alerts_preview_writes_the_html_part_to_a_file(polled: Path, tmp_path: Path) -> None:
+    page = tmp_path / "alert.html"
+    assert run(polled, "alerts", "preview", "Bluesky", "--html", str(page)).exit_code == 0
+    assert page.read_text().lstrip().lower().startswith("<!doctype html>")
