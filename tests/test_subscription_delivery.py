@@ -12,6 +12,7 @@ import pytest
 
 from jobs import history
 from jobs.app import App
+from jobs.config import Settings
 from jobs.deliver import deliver_pending
 from jobs.poll import poll_due
 from storage import queries
@@ -31,15 +32,7 @@ def make_app(fake_archive: FakeArchive, smtp_server: SmtpServer, sqlite_url: str
     apps: list[App] = []
 
     def make(subscriptions: Sequence[dict[str, Any]], new_versions: int = 1) -> App:
-        settings = make_settings(
-            database_url=sqlite_url,
-            archive_url=fake_archive.base_url,
-            smtp_port=smtp_server.port,
-            policies=[{"name": "Bluesky", "url": URL}],
-            recipients=(),
-            subscriptions=subscriptions,
-        )
-        app = start_app(settings)
+        app = start_app(settings_with(subscriptions, fake_archive, smtp_server, sqlite_url))
         apps.append(app)
         fake_archive.add_history(HISTORY, URL, count=1)
         poll_due(app)
@@ -50,6 +43,19 @@ def make_app(fake_archive: FakeArchive, smtp_server: SmtpServer, sqlite_url: str
     yield make
     for app in apps:
         app.close()
+
+
+def settings_with(
+    subscriptions: Sequence[dict[str, Any]], fake_archive: FakeArchive, smtp_server: SmtpServer, database_url: str
+) -> Settings:
+    return make_settings(
+        database_url=database_url,
+        archive_url=fake_archive.base_url,
+        smtp_port=smtp_server.port,
+        policies=[{"name": "Bluesky", "url": URL}],
+        recipients=(),
+        subscriptions=subscriptions,
+    )
 
 
 def counts(app: App) -> dict[str, int]:
@@ -127,13 +133,7 @@ def test_an_alert_for_a_subscription_stopped_before_sending_is_cancelled_not_sen
     make_app: Any, smtp_server: SmtpServer, fake_archive: FakeArchive, sqlite_url: str
 ) -> None:
     app = make_app([{"email": "leaving@example.org"}])
-    settings = make_settings(
-        database_url=sqlite_url,
-        archive_url=fake_archive.base_url,
-        smtp_port=smtp_server.port,
-        policies=[{"name": "Bluesky", "url": URL}],
-        recipients=(),
-    )
-    start_app(settings).close()  # restarted with the subscription gone from the config
+    # restarted with the subscription gone from the config
+    start_app(settings_with([], fake_archive, smtp_server, sqlite_url)).close()
     assert deliver_pending(app).cancelled == 1
     assert smtp_server.messages == [] and counts(app) == {"cancelled": 1}
