@@ -21,17 +21,19 @@ Class: see ``monitor.classify``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import compress
+from operator import is_not, or_
 from typing import Any
 
 from monitor import classify as classify_module
-from monitor import matching, sections
+from monitor import matching, recent, sections
 from monitor.classify import classify
 from monitor.matching import Matching, match, match_sections, title_core
 from monitor.models import Change, Section, SectionAt, SectionChange, SectionChangeKind, WordOp, WordOpKind
 from monitor.sections import is_reference_header, split_sections
 from monitor.splits import Regroup, same_text
-from monitor.worddiff import abbreviate, fold_typography, render_word_diff, word_diff
+from monitor.worddiff import fold_typography, render_word_diff, word_changes, word_diff
 
 __all__ = [
     "apply_change",
@@ -78,10 +80,12 @@ def compare(old_markdown: str, new_markdown: str) -> Change:
 
 
 def clear_caches() -> None:
-    """Forget the versions, paragraphs and titles kept from earlier calls: the next comparison starts cold."""
+    """Forget the versions, paragraphs, differences and titles kept from earlier calls: the next comparison
+    starts cold."""
     sections.clear_caches()
     classify_module.clear_caches()
     matching.clear_caches()
+    recent.clear_caches()
 
 
 # --- records ---------------------------------------------------------------------------------------
@@ -94,37 +98,50 @@ def _section_changes(
     regrouped = {i: group for group in matching.regroups for i in group.old}
     positioned: list[tuple[float, int, SectionChange]] = []
     unreported: list[SectionChange] = []
-    for i, j in matching.pairs.items():
+    for i, j in _maybe_changed(old, new, matching):
         if i in regrouped or (old[i] == new[j] and i not in matching.moved):
             continue  # the common case: the very same section
-        kind = _pair_kind(old[i], new[j], moved=i in matching.moved)
+        same = same_text(old[i], new[j])
+        kind = _pair_kind(old[i], new[j], moved=i in matching.moved, same=same)
         if kind is not None:
-            positioned.append((j, i, _record(kind, SectionAt(i, old[i]), SectionAt(j, new[j]))))
+            positioned.append((j, i, _record(kind, SectionAt(i, old[i]), SectionAt(j, new[j]), same=same)))
         elif old[i] != new[j]:
-            unreported.append(_record(_quiet_kind(old[i], new[j]), SectionAt(i, old[i]), SectionAt(j, new[j])))
+            quiet = _quiet_kind(old[i], new[j])
+            unreported.append(_record(quiet, SectionAt(i, old[i]), SectionAt(j, new[j]), same=same))
     for group in matching.regroups:
         positioned.append((min(group.new), group.old_identity, _regroup_record(group, old, new)))
-    anchor = -0.5
-    for i, section in enumerate(old):
-        if i in matching.pairs:
-            anchor = matching.pairs[i] + 0.5
-        elif i not in regrouped:
-            positioned.append((anchor, i, _record(SectionChangeKind.REMOVED, SectionAt(i, section), None)))
-    taken = set(matching.pairs.values()) | {j for group in matching.regroups for j in group.new}
-    for j, section in enumerate(new):
-        if j not in taken:
-            positioned.append((j, -1, _record(SectionChangeKind.ADDED, None, SectionAt(j, section))))
+    if len(matching.pairs) < len(old):  # some were removed
+        anchor = -0.5
+        for i, section in enumerate(old):
+            if i in matching.pairs:
+                anchor = matching.pairs[i] + 0.5
+            elif i not in regrouped:
+                positioned.append((anchor, i, _record(SectionChangeKind.REMOVED, SectionAt(i, section), None)))
+    if len(matching.pairs) < len(new):  # some were added
+        taken = set(matching.pairs.values()) | {j for group in matching.regroups for j in group.new}
+        for j, section in enumerate(new):
+            if j not in taken:
+                positioned.append((j, -1, _record(SectionChangeKind.ADDED, None, SectionAt(j, section))))
     positioned.sort(key=lambda item: (item[0], item[1]))
     return [change for _, _, change in positioned], unreported
 
 
-def _pair_kind(old: Section, new: Section, *, moved: bool) -> SectionChangeKind | None:
-    """What happened to a matched section that is worth reporting (None: nothing)."""
+def _maybe_changed(old: Sequence[Section], new: Sequence[Section], matching: Matching) -> Iterator[tuple[int, int]]:
+    """The pairs, in order, but those of a section that is the very same object in both versions and did not
+    move (most are: a new version parsed after the old one shares them), picked out in C."""
+    pairs = matching.pairs
+    other = map(is_not, map(old.__getitem__, pairs), map(new.__getitem__, pairs.values()))
+    return compress(pairs.items(), map(or_, other, map(matching.moved.__contains__, pairs)))
+
+
+def _pair_kind(old: Section, new: Section, *, moved: bool, same: bool) -> SectionChangeKind | None:
+    """What happened to a matched section that is worth reporting (None: nothing); ``same``: whether its text
+    is the same (``same_text``)."""
     if title_core(old.title) != title_core(new.title):
         return SectionChangeKind.RENAMED
     if moved:
         return SectionChangeKind.MOVED
-    if not same_text(old, new):
+    if not same:
         return SectionChangeKind.MODIFIED
     return None
 
@@ -138,7 +155,10 @@ def _quiet_kind(old: Section, new: Section) -> SectionChangeKind:
     return SectionChangeKind.MODIFIED
 
 
-def _record(kind: SectionChangeKind, old: SectionAt | None, new: SectionAt | None) -> SectionChange:
+def _record(
+    kind: SectionChangeKind, old: SectionAt | None, new: SectionAt | None, *, same: bool = False
+) -> SectionChange:
+    """A record of one section; ``same``: whether the texts of the two are the same (``same_text``)."""
     old_section = old.section if old else None
     new_section = new.section if new else None
     old_text = old_section.text if old_section else ""
@@ -148,8 +168,8 @@ def _record(kind: SectionChangeKind, old: SectionAt | None, new: SectionAt | Non
         ops = (WordOp(WordOpKind.INSERT, " ".join(new_text.split())),) if new_text else ()
     elif new_section is None:
         ops = (WordOp(WordOpKind.DELETE, " ".join(old_text.split())),) if old_text else ()
-    elif not same_text(old_section, new_section):
-        ops = abbreviate(word_diff(old_text, new_text))
+    elif not same:
+        ops = word_changes(old_text, new_text)
     return SectionChange(
         kind=kind,
         old_path=old_section.path_text if old_section else None,
@@ -178,7 +198,7 @@ def _regroup_record(group: Regroup, old: Sequence[Section], new: Sequence[Sectio
         new_path=new_section.path_text,
         old_text=old_text,
         new_text=new_text,
-        words=abbreviate(word_diff(old_text, new_text)),
+        words=word_changes(old_text, new_text),
         old_index=group.old_identity,
         new_index=group.new_identity,
         old_level=old_section.level,

@@ -21,10 +21,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress, repeat
+from operator import add, sub
 
 from monitor.models import VersionClass
-from monitor.recent import Recent, agreement
+from monitor.recent import Recent, Region, differences
 from monitor.sections import (
     AUTOLINK,
     DATE_PHRASE,
@@ -40,7 +41,6 @@ PARAGRAPH_BREAK = "\n\n"
 TARGET = "\x00"  # starts a link target's word in marked words, so one pass serves both projections
 
 _REF_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*(\S+.*)$", re.M)
-_UNDERSCORES = re.compile(r"_+")
 _MARKUP_ONLY = "#>=+-_*|~`!"  # words made only of these are markup (list bullets, rules, table borders)
 _DATE_WINDOW = 8  # words either side of a change searched for the date phrase holding it
 _CONTEXT_PARAGRAPHS = 2  # a date's keyword may sit a paragraph or two above it ("**Effective:**", "May 1")
@@ -58,7 +58,7 @@ class _Paragraphs:
     starts: tuple[int, ...]  # where each starts in the text
 
 
-_PARAGRAPHS: Recent[_Paragraphs] = Recent()
+_PARAGRAPHS: Recent[str, _Paragraphs] = Recent()
 
 
 def paragraphs(markdown: str, *, previous: str | None = None) -> tuple[str, ...]:
@@ -67,7 +67,7 @@ def paragraphs(markdown: str, *, previous: str | None = None) -> tuple[str, ...]
     counted piece by piece, escaped ones aside.
 
     ``previous``, a version this one probably shares most of its text with, only saves time: the paragraphs
-    before and after the part where the two differ are taken from it. The result is the same.
+    outside the places where the two differ are taken from it. The result is the same.
     """
     found = _PARAGRAPHS.get(markdown)
     if found is None:
@@ -80,48 +80,98 @@ def paragraphs(markdown: str, *, previous: str | None = None) -> tuple[str, ...]
 def _split(text: str, offset: int) -> tuple[_Paragraphs, int]:
     """The paragraphs of ``text`` (which starts at ``offset``), and the depth of brackets left open at its end."""
     pieces = text.split(PARAGRAPH_BREAK)
+    # Where each piece starts: its offset, the lengths before it, and a cut of 2 after each (all counted in C).
+    starts = list(map(add, accumulate(map(len, pieces), initial=offset), range(0, 2 * len(pieces) + 2, 2)))
     if "[" not in text:  # nothing can open
-        return _Paragraphs(tuple(pieces), tuple(accumulate((len(p) + 2 for p in pieces[:-1]), initial=offset))), 0
+        return _Paragraphs(tuple(pieces), tuple(starts[:-1])), 0
+    changes = map(sub, map(str.count, pieces, repeat("[")), map(str.count, pieces, repeat("]")))
+    unbalanced = list(compress(range(len(pieces)), changes))
+    if not unbalanced:
+        return _Paragraphs(tuple(pieces), tuple(starts[:-1])), 0
     texts: list[str] = []
-    starts: list[int] = []
-    depth, first, at, group_at = 0, 0, offset, offset  # first: the first piece of the open group
-    for index, piece in enumerate(pieces):
-        at += len(piece) + 2
+    found: list[int] = []
+    depth, first = 0, 0  # first: the first piece not yet taken (of the open group, when depth > 0)
+    for index in unbalanced:
+        piece = pieces[index]
         change = piece.count("[") - piece.count("]")
-        if change and "\\" in piece:
+        if "\\" in piece:
             change += piece.count("\\]") - piece.count("\\[")
-        if change or depth:
-            depth = max(0, depth + change)
-            if depth:
-                continue
-        texts.append(piece if first == index else PARAGRAPH_BREAK.join(pieces[first : index + 1]))
-        starts.append(group_at)
-        first, group_at = index + 1, at
-    if first < len(pieces):
+        if not change:
+            continue
+        if not depth:
+            texts += pieces[first:index]
+            found += starts[first:index]
+            first = index
+        depth = max(0, depth + change)
+        if not depth:
+            texts.append(piece if first == index else PARAGRAPH_BREAK.join(pieces[first : index + 1]))
+            found.append(starts[first])
+            first = index + 1
+    if depth:
         texts.append(PARAGRAPH_BREAK.join(pieces[first:]))
-        starts.append(group_at)
-    return _Paragraphs(tuple(texts), tuple(starts)), depth
+        found.append(starts[first])
+    else:
+        texts += pieces[first:]
+        found += starts[first:-1]
+    return _Paragraphs(tuple(texts), tuple(found)), depth
 
 
 def _paragraphs_after(before: _Paragraphs, old: str, new: str) -> _Paragraphs | None:
-    """The paragraphs of ``new``: those of ``old`` before and after the part where the texts differ, and the
-    middle split anew (None when the middle leaves brackets open, or could shift where a cut falls)."""
-    prefix, suffix = agreement(old, new)
+    """The paragraphs of ``new``: those of ``old`` outside the places where the texts differ, and around each
+    changed region the paragraphs it touches split anew (None when such a stretch leaves brackets open, or could
+    shift where a cut falls)."""
     starts = before.starts
-    head = max(bisect_right(starts, prefix) - 1, 0)  # paragraphs before ``head`` end, with their cut, in the prefix
-    tail = max(bisect_left(starts, suffix + len(PARAGRAPH_BREAK)), head + 1)  # the cut before ``tail`` is in the end
-    chars = len(new) - len(old)
-    end = starts[tail] - len(PARAGRAPH_BREAK) + chars if tail < len(starts) else len(new)
-    middle = new[starts[head] : end]
-    if tail < len(starts) and middle.endswith("\n"):
-        return None  # "\n" + "\n\n" would be cut one character earlier
-    split, depth = _split(middle, starts[head])
-    if tail < len(starts) and depth:
-        return None
-    return _Paragraphs(
-        before.texts[:head] + split.texts + before.texts[tail:],
-        starts[:head] + split.starts + tuple(start + chars for start in starts[tail:]),
-    )
+    texts: list[str] = []
+    found: list[int] = []
+    kept, chars = 0, 0  # the first paragraph of ``old`` not yet taken; characters gained before it
+    for head, tail, gained in _paragraph_spans(starts, old, differences(old, new)):
+        texts += before.texts[kept:head]
+        found += [start + chars for start in starts[kept:head]] if chars else starts[kept:head]
+        begin = starts[head] + chars
+        chars += gained
+        end = starts[tail] - len(PARAGRAPH_BREAK) + chars if tail < len(starts) else len(new)
+        middle = new[begin:end]
+        if tail < len(starts) and middle.endswith("\n"):
+            return None  # "\n" + "\n\n" would be cut one character earlier
+        split, depth = _split(middle, begin)
+        if tail < len(starts) and depth:
+            return None
+        texts += split.texts
+        found += split.starts
+        kept = tail
+    texts += before.texts[kept:]
+    found += [start + chars for start in starts[kept:]] if chars else starts[kept:]
+    return _Paragraphs(tuple(texts), tuple(found))
+
+
+def _paragraph_spans(starts: Sequence[int], old: str, regions: Sequence[Region]) -> list[tuple[int, int, int]]:
+    """(head, tail, characters gained): the paragraphs ``head`` up to ``tail`` to split again around the changed
+    regions. A span starts at a cut in the unchanged text before its region, right after a character other than
+    a line break (so where the cut falls does not depend on the text before it), and ends at a cut in the
+    unchanged text after it; a region with no such cut since the last span joins that span."""
+    spans: list[tuple[int, int, int]] = []
+    previous_end = -1
+    for region in regions:
+        low = spans[-1][1] if spans else 0
+        head = max(bisect_right(starts, region.old_start) - 1, 0)
+        while spans and head >= low and not _cut_alike(old, starts[head], previous_end):
+            head -= 1
+        tail = max(bisect_left(starts, region.old_end + len(PARAGRAPH_BREAK)), head + 1)
+        gained = (region.new_end - region.new_start) - (region.old_end - region.old_start)
+        if spans and head < low:
+            first, _, before = spans.pop()
+            spans.append((first, tail, before + gained))
+        else:
+            spans.append((head, tail, gained))
+        previous_end = region.old_end
+    return spans
+
+
+def _cut_alike(old: str, start: int, previous_end: int) -> bool:
+    """Whether the cut before the paragraph starting at ``start`` falls there whatever changed before
+    ``previous_end``."""
+    cut = start - len(PARAGRAPH_BREAK)
+    return cut - 1 >= previous_end and old[cut - 1] != "\n"
 
 
 def clear_caches() -> None:
@@ -203,7 +253,7 @@ def _words_of(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if mark in text:
             text = text.replace(mark, "" if mark != "|" else " ")
     if "_" in text:
-        text = _UNDERSCORES.sub(_emphasis_underscores, text)
+        text = _without_emphasis_underscores(text)
     if "\\" in text:
         text = ESCAPE.sub(r"\1", text)
     marked = tuple(word for word in text.split() if word.strip(_MARKUP_ONLY))
@@ -223,8 +273,20 @@ def _mark_links(text: str) -> str:
     return AUTOLINK.sub(r"\1", text) if "<" in text else text
 
 
-def _emphasis_underscores(match: re.Match[str]) -> str:
-    """Underscores between word characters (snake_case) stay; others are emphasis and go."""
-    text, start, end = match.string, match.start(), match.end()
-    inside = start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
-    return match.group() if inside else ""
+def _without_emphasis_underscores(text: str) -> str:
+    """Runs of underscores between letters or digits (snake_case) stay; others are emphasis and go. (Cut at the
+    underscores rather than matched: link targets hold many, and a call per run costs more than the rest.)"""
+    pieces = text.split("_")
+    kept = [pieces[0]]
+    last = len(pieces) - 1
+    index = 1
+    while index <= last:
+        first = index  # the run is the underscores before pieces first..index
+        while index < last and not pieces[index]:
+            index += 1
+        before, after = pieces[first - 1], pieces[index]
+        if before and after and before[-1].isalnum() and after[0].isalnum():
+            kept.append("_" * (index - first + 1))
+        kept.append(after)
+        index += 1
+    return "".join(kept)

@@ -29,17 +29,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from operator import eq, lt
 
 from monitor.classify import link_free_words
 from monitor.models import Section
 from monitor.splits import Regroup, Taken, find_regroups, same_text
-from monitor.worddiff import longest_increasing_subsequence
+from monitor.worddiff import longest_increasing_subsequence, word_runs
 
 SIMILARITY_THRESHOLD = 0.4
 _PARENT_BONUS = 0.25  # prefer pairing sections whose parents are already paired
 _COMMON_SHINGLE = 40  # shingles shared by more unpaired sections than this say nothing about identity
 
-_WORD = re.compile(r"\w+")
 _DUPLICATE_SUFFIX = re.compile(r" \(\d+\)$")
 _ENUMERATOR = re.compile(r"^\(?(?:\d+(?:\.\d+)*\.?|[a-z]|[ivxlcdm]+)[.)]?\s+|^\d+(?:\.\d+)+\s*")
 # Numbering that a renumbering changes: "4.", "4.2", "(b)", "iv)"; letters and numerals need their mark.
@@ -67,19 +67,24 @@ def clear_caches() -> None:
 @lru_cache(maxsize=4096)
 def title_key(title: str) -> str:
     """A title as compared for identity: no duplicate suffix, numbering, case or punctuation."""
-    text = _ENUMERATOR.sub("", _DUPLICATE_SUFFIX.sub("", title).casefold())
-    return " ".join(_WORD.findall(text))
+    text = _without_duplicate_suffix(title).casefold()
+    enumerator = _ENUMERATOR.match(text)
+    return " ".join(word_runs(text[enumerator.end() :] if enumerator else text))
 
 
 @lru_cache(maxsize=4096)
 def title_core(title: str) -> str:
     """A title's letters and digits without its numbering and duplicate suffix: a rename changes these."""
-    return "".join(_WORD.findall(_NUMBERING.sub("", _DUPLICATE_SUFFIX.sub("", title))))
+    return "".join(word_runs(_NUMBERING.sub("", _without_duplicate_suffix(title))))
+
+
+def _without_duplicate_suffix(title: str) -> str:
+    return _DUPLICATE_SUFFIX.sub("", title) if title.endswith((")", ")\n")) else title
 
 
 @lru_cache(maxsize=4096)
 def _path_key(path: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(title_key(title) for title in path)
+    return (*_path_key(path[:-1]), title_key(path[-1])) if len(path) > 1 else (title_key(path[0]),)
 
 
 def parent_indices(sections: Sequence[Section]) -> list[int]:
@@ -101,16 +106,21 @@ def match_sections(old: Sequence[Section], new: Sequence[Section]) -> dict[int, 
 
 
 def match(old: Sequence[Section], new: Sequence[Section]) -> Matching:
-    old_parents, new_parents = parent_indices(old), parent_indices(new)
+    # Parents and groups depend on the paths alone, and most new versions keep every path.
+    same_paths = [s.path for s in old] == [s.path for s in new]
+    old_parents = parent_indices(old)
+    new_parents = old_parents if same_paths else parent_indices(new)
     pairs: dict[int, int] = {}
-    old_groups = _groups([_path_key(s.path) for s in old])
-    new_groups = _groups([_path_key(s.path) for s in new])
+    old_groups = _groups(_path_keys(old, old_parents))
+    new_groups = old_groups if same_paths else _groups(_path_keys(new, new_parents))
     for key, members in old_groups.items():
         if len(members) == 1 and len(new_groups.get(key, ())) == 1:
             pairs[members[0]] = new_groups[key][0]
     if len(pairs) == len(old) == len(new):
         return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents))
     _pair_duplicates_by_text(old, new, old_groups, new_groups, pairs)
+    if len(pairs) == len(old) == len(new):  # the passes below would find nothing left to pair
+        return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents))
     # Splits and merges are looked for among these sure pairs first, so that their parts are not paired
     # by similarity with some other section (a merged-away section with a split-off part, say).
     taken = Taken(set(pairs), set(pairs.values()))
@@ -122,6 +132,17 @@ def match(old: Sequence[Section], new: Sequence[Section]) -> Matching:
     done = {group.old_identity for group in regroups}
     regroups += find_regroups(old, new, {i: j for i, j in pairs.items() if i not in done}, taken)
     return Matching(pairs, regroups, _moved(pairs, regroups, old_parents, new_parents))
+
+
+def _path_keys(sections: Sequence[Section], parents: list[int]) -> list[tuple[str, ...]]:
+    """Each section's path as compared for identity (``title_key`` of each title), its parent's key extended."""
+    keys: list[tuple[str, ...]] = []
+    for section, parent in zip(sections, parents, strict=True):
+        if parent == -1:
+            keys.append(_path_key(section.path))
+        else:
+            keys.append((*keys[parent], title_key(section.path[-1])))
+    return keys
 
 
 def _groups(keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], list[int]]:
@@ -190,8 +211,8 @@ def _pair_by_similarity(
 
 def _shingles(section: Section) -> set[str]:
     """Words and word pairs of a section's title and link-free text."""
-    words = [word.casefold() for word in _WORD.findall(section.title)]
-    words += [word.casefold() for word in _WORD.findall(" ".join(link_free_words(section.text)))]
+    words = [word.casefold() for word in word_runs(section.title)]
+    words += [word.casefold() for word in word_runs(" ".join(link_free_words(section.text)))]
     return {*words, *(f"{a} {b}" for a, b in pairwise(words))}
 
 
@@ -257,6 +278,8 @@ def _pair_parents_of_pairs(pairs: dict[int, int], taken: Taken, old_parents: lis
 def _moved(
     pairs: dict[int, int], regroups: tuple[Regroup, ...], old_parents: list[int], new_parents: list[int]
 ) -> frozenset[int]:
+    if not regroups and old_parents == new_parents and all(map(eq, pairs, pairs.values())):
+        return frozenset()  # every pair in place, under the same ancestors
     old_alias = dict(pairs)  # old index -> the new index it stands for
     new_alias = {j: j for j in pairs.values()}
     for group in regroups:
@@ -264,12 +287,16 @@ def _moved(
         new_alias.update((j, group.new_identity) for j in group.new)
     moved: set[int] = set()
     by_anchor: dict[int, list[int]] = defaultdict(list)
-    for i in sorted(pairs):
+    order = sorted(pairs)
+    for i in order:
         anchor = _anchor(old_parents, i, old_alias)
         if anchor != _anchor(new_parents, pairs[i], new_alias):
             moved.add(i)
         else:
             by_anchor[anchor].append(i)
+    partners = [pairs[i] for i in order]
+    if all(map(lt, partners, partners[1:])):
+        return frozenset(moved)  # all in order: so is every run under one anchor
     for members in by_anchor.values():
         kept = longest_increasing_subsequence([pairs[i] for i in members])
         moved.update(set(members) - {members[k] for k in kept})

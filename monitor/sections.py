@@ -20,13 +20,14 @@ comes before them (``_Event.anchor``); the last few versions are kept (``monitor
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
 from monitor.models import Section
-from monitor.recent import Recent, agreement
+from monitor.recent import Recent, Region, differences
 from monitor.worddiff import fold_typography
 
 PREAMBLE = "Preamble"
@@ -43,7 +44,8 @@ _CANDIDATE = re.compile(
 )
 _UNDERLINE_OR_FENCE = re.compile(r" {0,3}(?:=|-|`{3}|~{3})")
 _MARKED_LINE = re.compile(f"(?:{_CANDIDATE.pattern}|{_UNDERLINE_OR_FENCE.pattern})")
-_AFTER_NEWLINE = re.compile("\n" + _MARKED_LINE.pattern)
+# A look ahead at the first character turns most lines down before the alternatives are tried.
+_AFTER_NEWLINE = re.compile(r"\n(?=[^\S\n]*[`~>*+\-#_=\d])(?:" + _MARKED_LINE.pattern + ")")
 # Line breaks that str.splitlines() knows besides "\n"; texts holding one are rejoined with "\n" first.
 _OTHER_LINE_BREAKS = "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _ATX = re.compile(r"^ {0,3}(?:(?:[*+-]|\d{1,9}[.)])[ \t]+)?(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -92,7 +94,7 @@ _ONLY_LINK = re.compile(r"^\s*!?\[.*\]\([^)]*\)\s*$", re.DOTALL)
 
 def is_reference_header(line: str) -> bool:
     """Whether a line is the Princeton-Leuven "The following text is extracted..." header (not policy text)."""
-    return line.lstrip().startswith(REFERENCE_HEADER_PREFIX)
+    return REFERENCE_HEADER_PREFIX in line and line.lstrip().startswith(REFERENCE_HEADER_PREFIX)
 
 
 def strip_links(text: str, target_mark: str | None = None) -> str:
@@ -114,7 +116,8 @@ def strip_links(text: str, target_mark: str | None = None) -> str:
     text = _LINK.sub(replace, text)
     if "](" in text:  # an image inside a link
         text = _LINK.sub(replace, text)
-    text = _REFERENCE_LINK.sub(r"\1", text)
+    if "][" in text:
+        text = _REFERENCE_LINK.sub(r"\1", text)
     return text.replace("\x01", "\\[").replace("\x02", "\\]")
 
 
@@ -136,31 +139,38 @@ def clean_title(raw: str) -> str:
 class _Event(NamedTuple):  # a tuple: many are made for every version
     """A heading found by the first pass, with its own text (up to the next heading)."""
 
-    line: int  # the line its heading starts on (0 for the preamble)
+    offset: int  # where the line its heading starts on starts (0 for the preamble)
     kind: str  # "preamble", "heading" (ATX or setext), "lead-in" or "clause"
     level: int  # a heading's level; lead-ins and clauses get theirs from the headings above them
     title: str
     text: str
-    offset: int = 0  # where its first line starts
     # How the text can be parsed from here on, whatever comes before: "atx" (an ATX heading line reads the same
     # anywhere), "blank" (a heading after an empty line, not the next line of a numbered-clause candidate, which
     # looks ahead), "" (it cannot).
     anchor: str = ""
 
-    def shifted(self, lines: int, chars: int) -> _Event:
-        return self._replace(line=self.line + lines, offset=self.offset + chars)
+    def shifted(self, chars: int) -> _Event:
+        offset, kind, level, title, text, anchor = self
+        return _Event(offset + chars, kind, level, title, text, anchor)
+
+
+_Heading = tuple[int, str, int, str, str]  # an event but its text: offset, kind, level, title, anchor
 
 
 @dataclass(frozen=True)
 class _Parsed:
     markdown: str
-    line_count: int
+    text: str  # what was parsed: the Markdown, its odd line breaks (if any) made "\n"
     events: tuple[_Event, ...]
     sections: tuple[Section, ...]
-    starts: tuple[int, ...]
+
+    @property
+    def reusable(self) -> bool:
+        """Whether a later version can be parsed where it differs only (offsets are the Markdown's own)."""
+        return self.text is self.markdown
 
 
-_RECENT: Recent[_Parsed] = Recent()
+_RECENT: Recent[str, _Parsed] = Recent()
 
 
 def split_sections(markdown: str, *, previous: str | None = None) -> tuple[Section, ...]:
@@ -175,7 +185,14 @@ def split_sections(markdown: str, *, previous: str | None = None) -> tuple[Secti
 def section_starts(markdown: str) -> tuple[int, ...]:
     """For each section of ``split_sections(markdown)``, the index of the line its heading starts on (0 for the
     preamble): section k spans lines ``starts[k]`` up to ``starts[k + 1]``."""
-    return _parsed(markdown, None).starts
+    parsed = _parsed(markdown, None)
+    starts: list[int] = []
+    line, at = 0, 0
+    for event in _emitted(parsed.events):
+        line += parsed.text.count("\n", at, event.offset)
+        at = event.offset
+        starts.append(line)
+    return tuple(starts)
 
 
 def clear_caches() -> None:
@@ -190,143 +207,183 @@ def _parsed(markdown: str, previous: str | None) -> _Parsed:
     if found is not None:
         return found
     before = _RECENT.get(previous) if previous is not None else None
-    events = _events_after(before, markdown) if before is not None else None
-    if events is None:
-        events = _all_events(markdown)
-    sections, starts = _assemble(events)
-    line_count = markdown.count("\n") + 1
-    return _RECENT.put(markdown, _Parsed(markdown, line_count, tuple(events), sections, starts))
+    reused = _events_after(before, markdown) if before is not None else None
+    if before is not None and reused is not None:
+        events, same_outline = reused
+        sections = _retexted(before, events) if same_outline else _assemble(events, before.sections)
+        return _RECENT.put(markdown, _Parsed(markdown, markdown, tuple(events), sections))
+    text = "\n".join(markdown.splitlines()) if _has_odd_breaks(markdown) else markdown
+    events, _ = _events(text, 0, len(text), top=True)
+    return _RECENT.put(markdown, _Parsed(markdown, text, tuple(events), _assemble(events, ())))
+
+
+def _emitted(events: Sequence[_Event]) -> Sequence[_Event]:
+    """The events that are sections: all but an empty preamble."""
+    return events if events[0].text else events[1:]
+
+
+def _retexted(before: _Parsed, events: list[_Event]) -> tuple[Section, ...]:
+    """The sections of a version whose headings are those of ``before`` (kinds, levels and titles, and whether
+    the preamble has text): the same paths and levels, with the new texts."""
+    return tuple(
+        section if section.text == event.text else Section(section.path, section.level, event.text)
+        for section, event in zip(before.sections, _emitted(events), strict=True)
+    )
+
+
+def _has_odd_breaks(text: str) -> bool:
+    return any(mark in text for mark in _OTHER_LINE_BREAKS)  # faster than a character class
 
 
 # --- first pass: headings and their texts ------------------------------------------------------------
+#
+# Lines are not split out: a line is known by the offset where it starts, and read from the text when needed
+# (most lines are only ever scanned by the regex that finds the ones a heading rule could apply to).
 
 
-def _all_events(markdown: str) -> list[_Event]:
-    odd_breaks = any(mark in markdown for mark in _OTHER_LINE_BREAKS)  # faster than a character class
-    text = "\n".join(markdown.splitlines()) if odd_breaks else markdown
-    lines = text.split("\n")
-    events, _ = _events(text, lines, 0, 0, len(text))
-    return events
-
-
-def _events(text: str, lines: list[str], first: int, start: int, end: int) -> tuple[list[_Event], str | None]:
-    """The headings of the lines from ``first`` (at offset ``start``) up to offset ``end``, each with its text,
-    and the fence left open at the end. Only the lines a heading rule could apply to are visited (found by one
-    regex); the lines between them are taken whole. ``first`` is 0 or an anchor (see ``_Event.anchor``)."""
-    marked = _line_numbers(text, first, start, end)
-    last = first + text.count("\n", start, end) + 1  # one past the last line of the region
-    setext = _setext_headings(lines, [k for k, _ in marked if _UNDERLINE_OR_FENCE.match(lines[k])])
-    offsets = dict(marked)
-    candidates = {k for k, _ in marked if _CANDIDATE.match(lines[k])}
+def _events(text: str, start: int, end: int, *, top: bool) -> tuple[list[_Event], str | None]:
+    """The headings of the lines from offset ``start`` (a line's start) up to ``end`` (the line break ending the
+    region, or the text's end), each with its text, and the fence left open at the end. Only the lines a heading
+    rule could apply to are visited (found by one regex); the lines between them are taken whole. The region is
+    the ``top`` of the text, with its preamble, or starts at an anchor (see ``_Event.anchor``)."""
+    marked = _marked_lines(text, start, end)
+    setext = _setext_headings(text, [at for at in marked if _UNDERLINE_OR_FENCE.match(text, at)])
+    candidates = {at for at in marked if _CANDIDATE.match(text, at)}
     events: list[_Event] = []
-    open_heading = _Event(0, "preamble", 0, PREAMBLE, "")  # its text is filled in when the next one is found
-    body: list[str] = []
+    # The heading whose text is being gathered: it becomes an event, with its text, when the next one is found.
+    open_heading: _Heading = (0, "preamble", 0, PREAMBLE, "")
+    body: list[str] = []  # the text's pieces: runs of whole lines, and what a lead-in leaves of its line
     fence: str | None = None
-    position = first  # the first line not yet taken
-    ended_block = True  # whether lines[position - 1] ended a block (so lines[position] may start a paragraph)
-    for index in sorted({*candidates, *setext}):
-        if index < position:
+    position = start  # where the first line not yet taken starts
+    ended_block = True  # whether the line before ``position`` ended a block (so the next may start a paragraph)
+    for at in sorted({*candidates, *setext}):
+        if at < position:
             continue  # taken by a setext heading or a lead-in spanning lines
-        if index > position:
-            body += lines[position:index]
-            ended_block = not lines[index - 1].strip()
-        line = lines[index]
-        block_start, ends_block = ended_block, not line.strip()
-        found: _Event | None = None
-        end_line, rest = index, ""  # the last line the heading uses, and the text after it on those lines
+        if at > position:
+            body.append(text[position : at - 1])
+            above = text[text.rfind("\n", 0, at - 1) + 1 : at - 1]
+            ended_block = not above or above.isspace()
+        line_end = _line_end(text, at)
+        line = text[at:line_end]
+        block_start, ends_block = ended_block, not line or line.isspace()
+        found: _Heading | None = None
+        rest = ""  # the text after the heading on the lines it uses
         if fence is not None or _FENCE.match(line):
             fence = _track_fence(line, fence)
             body.append(line)
-        elif is_reference_header(line):
+        elif REFERENCE_HEADER_PREFIX in line and is_reference_header(line):
             ends_block = True
-        elif index in setext:
-            level, title, end_line = setext[index]
-            offset = offsets[end_line] - sum(len(lines[k]) + 1 for k in range(index, end_line))
-            found, ends_block = _Event(index, "heading", level, title, "", offset, _anchor(lines, index)), True
+        elif at in setext:
+            level, title, underline = setext[at]
+            found, ends_block = (at, "heading", level, title, _anchor(text, at)), True
+            line_end = _line_end(text, underline)
         elif (atx := _atx_heading(line)) is not None:
-            found, ends_block = _Event(index, "heading", atx[0], atx[1], "", offsets[index], "atx"), True
-        elif (block_start or _LIST_ITEM.match(line)) and (lead := _lead_in(lines, index)) is not None:
-            title, rest, end_line = lead
-            found = _Event(index, "lead-in", 0, title, "", offsets[index], _anchor(lines, index))
+            found, ends_block = (at, "heading", atx[0], atx[1], "atx"), True
+        elif (block_start or _LIST_ITEM.match(line)) and (lead := _lead_in(text, at, line_end)) is not None:
+            title, rest, line_end = lead
+            found = (at, "lead-in", 0, title, _anchor(text, at))
             ends_block = not rest  # a bold line standing alone is a heading even without a blank after it
-        elif block_start and (clause := _clause_title(lines, index)) is not None:
-            found = _Event(index, "clause", 0, clause, "", offsets[index])
+        elif block_start and (clause := _clause_title(text, at, line)) is not None:
+            found = (at, "clause", 0, clause, "")
         else:
             body.append(line)
         if found is not None:
-            if first == 0 or index > first:  # a region starting at a heading has no text before it
-                events.append(open_heading._replace(text=_joined(body)))
+            if top or at > start:  # a region starting at a heading has no text before it
+                events.append(_event(open_heading, body))
             open_heading, body = found, [rest] if rest else []
-        position, ended_block = end_line + 1, ends_block
-    body += lines[position:last]
-    events.append(open_heading._replace(text=_joined(body)))
+        position, ended_block = line_end + 1, ends_block
+    if position <= end:
+        body.append(text[position:end])
+    events.append(_event(open_heading, body))
     return events, fence
 
 
-def _anchor(lines: list[str], index: int) -> str:
-    """ "blank" when a heading at ``index`` follows an empty line that does not end a numbered-clause candidate's
-    look ahead (see ``_Event.anchor``), else ""."""
-    if index == 0 or lines[index - 1]:
-        return ""
-    before = index - 1
-    while before > 0 and not lines[before - 1].strip():
-        before -= 1
-    return "" if before > 0 and _CLAUSE.match(lines[before - 1]) else "blank"
+def _event(heading: _Heading, body: list[str]) -> _Event:
+    offset, kind, level, title, anchor = heading
+    return _Event(offset, kind, level, title, "\n".join(body).strip(), anchor)
 
 
-def _joined(body: list[str]) -> str:
-    return "\n".join(body).strip()
+def _line_end(text: str, at: int) -> int:
+    """Where the line starting at ``at`` ends: its line break, or the text's end."""
+    end = text.find("\n", at)
+    return len(text) if end == -1 else end
 
 
-def _line_numbers(text: str, first: int, start: int, end: int) -> list[tuple[int, int]]:
-    """(index, offset) of every line from ``first`` (at ``start``) up to offset ``end`` that starts like a
-    heading candidate, a setext underline or a fence."""
-    numbers = [(first, start)] if _MARKED_LINE.match(text, start, end) else []
-    line, offset = first, start
-    for match in _AFTER_NEWLINE.finditer(text, start, end):
-        line += text.count("\n", offset, match.start()) + 1
-        offset = match.start() + 1
-        numbers.append((line, offset))
-    return numbers
+def _line_before(text: str, at: int) -> int:
+    """Where the line before the one starting at ``at`` (> 0) starts."""
+    return text.rfind("\n", 0, at - 1) + 1
+
+
+def _blank(line: str) -> bool:
+    """Whether a line is empty or only whitespace (without copying it, as ``strip`` would)."""
+    return not line or line.isspace()
+
+
+def _anchor(text: str, at: int) -> str:
+    """ "blank" when a heading starting at ``at`` follows an empty line that does not end a numbered-clause
+    candidate's look ahead (see ``_Event.anchor``), else ""."""
+    if at == 0 or text[at - 2 : at - 1] not in ("\n", ""):
+        return ""  # the first line, or the line before is not empty
+    before = _line_before(text, at)  # the empty line
+    while before > 0 and _blank(text[_line_before(text, before) : before - 1]):
+        before = _line_before(text, before)
+    if before == 0:
+        return "blank"
+    above = _line_before(text, before)
+    return "" if _CLAUSE.match(text[above : before - 1]) else "blank"
+
+
+def _marked_lines(text: str, start: int, end: int) -> list[int]:
+    """Where every line from offset ``start`` up to ``end`` that starts like a heading candidate, a setext
+    underline or a fence starts."""
+    marked = [start] if _MARKED_LINE.match(text, start, end) else []
+    marked += [match.start() + 1 for match in _AFTER_NEWLINE.finditer(text, start, end)]
+    return marked
 
 
 # --- second pass: levels and paths -------------------------------------------------------------------
 
 
-def _assemble(events: list[_Event]) -> tuple[tuple[Section, ...], tuple[int, ...]]:
-    """Sections from headings: levels of lead-ins and clauses, paths, duplicate titles numbered."""
+def _assemble(events: list[_Event], known: Sequence[Section]) -> tuple[Section, ...]:
+    """Sections from headings: levels of lead-ins and clauses, paths, duplicate titles numbered. A section equal
+    to one of ``known`` (the previous version's) is that one: most are, and equal objects compare fastest."""
+    by_path = {section.path: section for section in known}
     sections: list[Section] = []
-    starts: list[int] = []
-    stack: list[tuple[int, str, str]] = []  # the open headings: level, title, kind
+    stack: list[tuple[int, tuple[str, ...], str]] = []  # the open headings: level, path, kind
     seen: set[tuple[str, ...]] = set()
     for event in events:
-        if event.kind == "preamble":
+        kind = event.kind
+        if kind == "preamble":
             path: tuple[str, ...] = (PREAMBLE,)
             level = 0
         else:
-            level = event.level or _level_below(stack, "heading", *(("clause",) if event.kind == "lead-in" else ()))
+            level = event.level or _level_below(stack, "heading", *(("clause",) if kind == "lead-in" else ()))
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            path = _unique_path(tuple(title for _, title, _ in stack), event.title, seen)
+            path = (*stack[-1][1], event.title) if stack else (event.title,)
+            if path in seen:
+                path = _unique_path(path[:-1], event.title, seen)
             seen.add(path)
-            stack.append((level, path[-1], event.kind))
+            stack.append((level, path, kind))
         if event.text or level:
-            sections.append(Section(path, level, event.text))
-            starts.append(event.line)
+            same = by_path.get(path)
+            if same is None or same.level != level or same.text != event.text:
+                same = Section(path, level, event.text)
+            sections.append(same)
             seen.add(path)  # the preamble too: a later heading titled "Preamble" gets "(2)"
-    return tuple(sections), tuple(starts)
+    return tuple(sections)
 
 
 def _unique_path(parent: tuple[str, ...], title: str, seen: set[tuple[str, ...]]) -> tuple[str, ...]:
     """The path of a heading under ``parent``, its title numbered " (2)", " (3)"... if already taken there."""
-    unique, count = title, 1
-    while (*parent, unique) in seen:
+    path, count = (*parent, title), 1
+    while path in seen:
         count += 1
-        unique = f"{title} ({count})"
-    return (*parent, unique)
+        path = (*parent, f"{title} ({count})")
+    return path
 
 
-def _level_below(stack: list[tuple[int, str, str]], *kinds: str) -> int:
+def _level_below(stack: list[tuple[int, tuple[str, ...], str]], *kinds: str) -> int:
     """One level below the nearest open heading of one of these kinds (1 when there is none)."""
     for level, _, kind in reversed(stack):
         if kind in kinds:
@@ -337,45 +394,113 @@ def _level_below(stack: list[tuple[int, str, str]], *kinds: str) -> int:
 # --- reusing the parse of a previous version ---------------------------------------------------------
 
 
-def _events_after(previous: _Parsed, markdown: str) -> list[_Event] | None:
-    """The headings of ``markdown``, re-parsed only between the last anchor (see ``_Event.anchor``) of
-    ``previous`` before the first changed line and the first one after the last changed line; the headings
-    outside come from ``previous``, moved by the lines and characters gained (None: nothing to reuse)."""
-    old = previous.markdown
-    if any(mark in old or mark in markdown for mark in _OTHER_LINE_BREAKS):
+def _events_after(previous: _Parsed, markdown: str) -> tuple[list[_Event], bool] | None:
+    """The headings of ``markdown``, re-parsed only around the places where it differs from ``previous``, and
+    whether its outline is the same (see ``_same_outline``): each span re-parsed runs from the last anchor (see
+    ``_Event.anchor``) before a changed region to the first one after it. The headings in between come from
+    ``previous``, moved by the characters gained before them (None: nothing to reuse, or the re-parse did not
+    fit)."""
+    old, events = previous.markdown, previous.events
+    if not previous.reusable:
         return None
-    prefix, suffix = agreement(old, markdown)
-    events = previous.events
-    head = next((k for k in range(len(events) - 1, 0, -1) if _reads_alike_from(events[k], old, prefix)), 0)
-    tail = next((k for k in range(head + 1, len(events)) if _read_alike_from(events[k], suffix)), len(events))
-    if head == 0 and tail == len(events):
+    regions = differences(old, markdown)
+    if any(_has_odd_breaks(markdown[region.new_start : region.new_end]) for region in regions):
+        return None  # elsewhere the text is the previous version's, which has none
+    spans = _spans(events, old, regions)
+    if len(spans) == 1 and spans[0].head == 0 and spans[0].tail == len(events):
         return None
-    chars = len(markdown) - len(old)
-    end = events[tail].offset - 1 + chars if tail < len(events) else len(markdown)
-    lines = markdown.split("\n")
-    middle, fence = _events(markdown, lines, events[head].line, events[head].offset, end)
-    if head and middle[0].line != events[head].line:
-        return None  # the heading the re-parse starts from is a heading no more
-    if tail < len(events) and fence is not None:
-        return None  # a fence left open changes how the rest reads
-    moved = len(lines) - previous.line_count
-    return [*events[:head], *middle, *(event.shifted(moved, chars) for event in events[tail:])]
+    result: list[_Event] = []
+    kept, chars = 0, 0  # the first event not yet taken; characters gained before it
+    same_outline = True
+    for span in spans:
+        result += _kept(events[kept : span.head], chars, markdown)
+        start = events[span.head].offset + chars
+        chars += sum(_gained(region) for region in span.regions)
+        end = events[span.tail].offset - 1 + chars if span.tail < len(events) else len(markdown)
+        middle, fence = _events(markdown, start, end, top=span.head == 0)
+        if span.head and middle[0].offset != start:
+            return None  # the heading the re-parse starts from is a heading no more
+        if span.tail < len(events) and fence is not None:
+            return None  # a fence left open changes how the rest reads
+        result += middle
+        same_outline = same_outline and _same_outline(events[span.head : span.tail], middle)
+        kept = span.tail
+    result += _kept(events[kept:], chars, markdown)
+    return result, same_outline
 
 
-def _reads_alike_from(event: _Event, old: str, prefix: int) -> bool:
-    """Whether the new text parses from this heading on as if alone: all before it is unchanged, and so is an
-    ATX heading's own line (a lead-in just before may look ahead into it)."""
+def _gained(region: Region) -> int:
+    return (region.new_end - region.new_start) - (region.old_end - region.old_start)
+
+
+def _same_outline(before: Sequence[_Event], after: Sequence[_Event]) -> bool:
+    """Whether re-parsed headings are the ones they replace (kinds, levels and titles, and whether a preamble
+    has text): then every path and level stays as it was."""
+    if len(before) != len(after) or (before[0].kind == "preamble" and bool(before[0].text) != bool(after[0].text)):
+        return False
+    return all(
+        (old.kind, old.level, old.title) == (new.kind, new.level, new.title)
+        for old, new in zip(before, after, strict=True)
+    )
+
+
+class _Span(NamedTuple):
+    """Events of a previous version to parse again: from ``head`` up to (not including) ``tail``."""
+
+    head: int
+    tail: int
+    regions: tuple[Region, ...]  # the changed regions inside
+
+
+def _spans(events: Sequence[_Event], old: str, regions: Sequence[Region]) -> list[_Span]:
+    """The spans to re-parse around the changed regions, in order (a region too close to the one before it
+    joins that one's span)."""
+    offsets = [event.offset for event in events]
+    spans: list[_Span] = []
+    previous_end = -1  # where the last region ends in the old text
+    for region in regions:
+        low = spans[-1].tail if spans else 1
+        last = bisect_right(offsets, region.old_start) - 1
+        head = next(
+            (k for k in range(last, low - 1, -1) if _reads_alike_from(events[k], old, region.old_start, previous_end)),
+            None,
+        )
+        after = bisect_left(offsets, region.old_end + 1, lo=(head or 0) + 1)
+        tail = next((k for k in range(after, len(events)) if _read_alike_from(events[k], region.old_end)), len(events))
+        if head is None and spans:
+            spans[-1] = _Span(spans[-1].head, tail, (*spans[-1].regions, region))
+        else:
+            spans.append(_Span(head or 0, tail, (region,)))
+        previous_end = region.old_end
+    return spans
+
+
+def _kept(events: Sequence[_Event], chars: int, markdown: str) -> list[_Event]:
+    """Events kept after a re-parsed span (or from the top), moved by the characters gained before them. The
+    first one's anchor is found again: the line before its empty line may have changed."""
+    kept = [event.shifted(chars) for event in events] if chars else list(events)
+    if kept and kept[0].anchor == "blank":
+        kept[0] = kept[0]._replace(anchor=_anchor(markdown, kept[0].offset))
+    return kept
+
+
+def _reads_alike_from(event: _Event, old: str, start: int, previous_end: int) -> bool:
+    """Whether the new text parses from this heading on as if alone, up to the change at ``start``: all before
+    it is parsed alike (what lies between the change ending at ``previous_end`` and this one is unchanged,
+    the empty line before it included), and so is an ATX heading's own line (a lead-in just before may look
+    ahead into it)."""
     if event.anchor == "blank":
-        return event.offset <= prefix
-    return event.anchor == "atx" and -1 < old.find("\n", event.offset) < prefix
+        return previous_end <= event.offset - 2 and event.offset <= start
+    return event.anchor == "atx" and previous_end < event.offset and -1 < old.find("\n", event.offset) < start
 
 
-def _read_alike_from(event: _Event, suffix: int) -> bool:
+def _read_alike_from(event: _Event, end: int) -> bool:
     """Whether the old text parsed from this heading on as if alone, with the line break before it (and before
-    the empty line ahead of it, unless it is an ATX heading) in the unchanged end of both texts."""
+    the empty line ahead of it, unless it is an ATX heading) in the unchanged text after a change ending at
+    ``end``."""
     if event.anchor == "atx":
-        return event.offset - 1 >= suffix
-    return event.anchor == "blank" and event.offset - 2 >= suffix
+        return event.offset - 1 >= end
+    return event.anchor == "blank" and event.offset - 2 >= end
 
 
 def _track_fence(line: str, fence: str | None) -> str | None:
@@ -405,50 +530,58 @@ def _heading_title(raw: str) -> str:
     return "" if is_date_line(title) else title
 
 
-def _setext_headings(lines: Sequence[str], marked: list[int]) -> dict[int, tuple[int, str, int]]:
-    """Setext headings by first line: (level, title, index of the underline); ``marked`` holds every line that
-    may be an underline or a fence."""
+def _setext_headings(text: str, marked: list[int]) -> dict[int, tuple[int, str, int]]:
+    """Setext headings by where their first line starts: (level, title, where the underline starts); ``marked``
+    holds every line that may be an underline or a fence."""
     found: dict[int, tuple[int, str, int]] = {}
     fence: str | None = None
-    for index in marked:
-        line = lines[index]
+    for underline in marked:
+        line = text[underline : _line_end(text, underline)]
         if fence is not None or _FENCE.match(line):
             fence = _track_fence(line, fence)
             continue
         match = _SETEXT_UNDERLINE.match(line)
-        if match is None or index == 0:
+        if match is None or underline == 0:
             continue
-        start = index
-        while start > 0 and _is_paragraph_text(lines[start - 1]):
-            start -= 1
-        if start == index or (start > 0 and lines[start - 1].strip() and not _ATX.match(lines[start - 1])):
-            continue  # no paragraph above, or it continues a list item or another block
-        title = _heading_title(" ".join(lines[start:index]))
+        start = underline
+        while start > 0 and _is_paragraph_text(text[(above := _line_before(text, start)) : start - 1]):
+            start = above
+        if start == underline:
+            continue  # no paragraph above
+        if start > 0:
+            before = text[_line_before(text, start) : start - 1]
+            if not _blank(before) and not _ATX.match(before):
+                continue  # it continues a list item or another block
+        title = _heading_title(text[start : underline - 1].replace("\n", " "))
         if title:
-            found[start] = (1 if match.group(1)[0] == "=" else 2, title, index)
+            found[start] = (1 if match.group(1)[0] == "=" else 2, title, underline)
     return found
 
 
 def _is_paragraph_text(line: str) -> bool:
-    return bool(line.strip()) and not _NOT_PARAGRAPH.match(line) and not _SETEXT_UNDERLINE.match(line)
+    return not _blank(line) and not _NOT_PARAGRAPH.match(line) and not _SETEXT_UNDERLINE.match(line)
 
 
-def _lead_in(lines: Sequence[str], index: int) -> tuple[str, str, int] | None:
-    """A bold lead-in starting at ``lines[index]``: (title, the text after it, last line it used)."""
-    line = lines[index]
+def _lead_in(text: str, at: int, line_end: int) -> tuple[str, str, int] | None:
+    """A bold lead-in starting on the line at ``at`` (ending at ``line_end``): (title, the text after it, where
+    the last line it used ends)."""
+    line = text[at:line_end]
     stripped = _LIST_ITEM.sub("", line, count=1).lstrip()
     if not stripped.startswith(("**", "__")) or _THEMATIC_BREAK.match(line):
         return None
-    end = index
-    text = line
-    while _LEAD_IN.match(text) is None and end + 1 < len(lines) and end - index < 2 and lines[end + 1].strip():
-        end += 1
-        text += "\n" + lines[end]
-    match = _LEAD_IN.match(text)
+    end, used = line_end, 1
+    joined = line
+    while _LEAD_IN.match(joined) is None and end < len(text) and used < 3:
+        next_end = _line_end(text, end + 1)
+        if _blank(text[end + 1 : next_end]):
+            break
+        joined += "\n" + text[end + 1 : next_end]
+        end, used = next_end, used + 1
+    match = _LEAD_IN.match(joined)
     if match is None or _ONLY_LINK.match(match.group("title")):
         return None
     title = clean_title(match.group("title") + (match.group("punct") or ""))
-    rest = text[match.end() :].lstrip()
+    rest = joined[match.end() :].lstrip()
     if not title or len(title.split()) > MAX_LEAD_IN_WORDS or is_date_line(title):
         return None
     ends_clause = match.group("punct") or match.group("title").rstrip()[-1] in ".:?!"
@@ -457,24 +590,34 @@ def _lead_in(lines: Sequence[str], index: int) -> tuple[str, str, int] | None:
     return title, rest, end
 
 
-def _clause_title(lines: Sequence[str], index: int) -> str | None:
-    """The title of a numbered clause heading (``1. Title`` alone between blank lines), if this is one."""
-    match = _CLAUSE.match(lines[index])
-    if match is None or (index + 1 < len(lines) and lines[index + 1].strip()):
+def _clause_title(text: str, at: int, line: str) -> str | None:
+    """The title of a numbered clause heading (``1. Title`` alone between blank lines), if the line at ``at`` is
+    one."""
+    match = _CLAUSE.match(line)
+    end = at + len(line)
+    if match is None or (end < len(text) and not _blank(text[end + 1 : _line_end(text, end + 1)])):
         return None
     raw = match.group("title")
     if raw[-1] in ".,;:" or _ONLY_LINK.match(raw) or len(raw.split()) > MAX_LEAD_IN_WORDS:
         return None
-    if _neighbour_is_list_item(lines, index, 1) or _neighbour_is_list_item(lines, index, -1):
+    if _next_is_list_item(text, end) or _previous_is_numbered_item(text, at):
         return None  # an item of a loose list, not a clause
     return clean_title(f"{match.group('number')} {raw}")
 
 
-def _neighbour_is_list_item(lines: Sequence[str], index: int, step: int) -> bool:
-    """Whether the nearest non-blank line in direction ``step`` is a numbered (or, after us, any) list item."""
-    cursor = index + step
-    while 0 <= cursor < len(lines) and not lines[cursor].strip():
-        cursor += step
-    if not 0 <= cursor < len(lines):
-        return False
-    return (_LIST_ITEM if step > 0 else _NUMBERED_ITEM).match(lines[cursor]) is not None
+def _next_is_list_item(text: str, end: int) -> bool:
+    """Whether the nearest non-blank line after the one ending at ``end`` is a list item."""
+    while end < len(text):
+        start, end = end + 1, _line_end(text, end + 1)
+        if not _blank(line := text[start:end]):
+            return _LIST_ITEM.match(line) is not None
+    return False
+
+
+def _previous_is_numbered_item(text: str, at: int) -> bool:
+    """Whether the nearest non-blank line before the one starting at ``at`` is a numbered list item."""
+    while at > 0:
+        end, at = at - 1, _line_before(text, at)
+        if not _blank(line := text[at:end]):
+            return _NUMBERED_ITEM.match(line) is not None
+    return False

@@ -9,7 +9,6 @@ that moved away, up to the partner of its neighbour in the other version.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,12 +16,11 @@ from itertools import pairwise
 
 from monitor.classify import link_free_words
 from monitor.models import Section
-from monitor.worddiff import fold_typography
+from monitor.recent import agreement
+from monitor.worddiff import fold_typography, word_end, word_runs, word_start
 
 PART_COVERAGE = 0.5  # share of a part's word pairs that must come from the text its section lost (or gained)
 MIN_PART_WORDS = 4
-
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -54,9 +52,14 @@ class Taken:
 
 def same_text(old: Section, new: Section) -> bool:
     """Whether two sections' texts are equal once whitespace and typography are set aside."""
-    return old.text == new.text or " ".join(fold_typography(old.text).split()) == " ".join(
-        fold_typography(new.text).split()
-    )
+    a, b = old.text, new.text
+    if a == b:
+        return True
+    # Only the words around the part where the texts differ need comparing: the text before the first of them
+    # ends with whitespace and the text after the last starts with it, and folding keeps whitespace whitespace.
+    start, tail = agreement(a, b)
+    low, high = word_start(a, start), word_end(a, tail)
+    return fold_typography(a[low:high]).split() == fold_typography(b[low : high + len(b) - len(a)]).split()
 
 
 def find_regroups(
@@ -139,5 +142,5 @@ def _parts(sections: Sequence[Section], run: list[int], pool: set[str]) -> list[
 
 
 def _bigrams(text: str) -> set[str]:
-    words = [word.casefold() for word in _WORD.findall(" ".join(link_free_words(text)))]
+    words = [word.casefold() for word in word_runs(" ".join(link_free_words(text)))]
     return {f"{a} {b}" for a, b in pairwise(words)}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from storage.schema import (
     AlertRecord,
@@ -245,13 +245,22 @@ def version_sections(session: Session, version_id: int) -> list[VersionSectionRe
 def section_by_path(session: Session, policy_id: int, path: str) -> int | None:
     """The section that had this path most recently (case and spacing ignored), if any version had it."""
     wanted = " ".join(path.split()).casefold()
-    rows = session.execute(
+    # Versions share most paths: compare each distinct one once, then fetch only the rows holding a match.
+    current = (
         select(VersionSectionRecord.section_id, VersionSectionRecord.path)
         .join(VersionRecord, VersionRecord.id == VersionSectionRecord.version_id)
         .where(VersionRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
-        .order_by(VersionRecord.captured_at.desc(), VersionSectionRecord.position)
     )
-    return next((section_id for section_id, found in rows if " ".join(found.split()).casefold() == wanted), None)
+    paths = session.scalars(current.with_only_columns(VersionSectionRecord.path).distinct())
+    matching = [found for found in paths if " ".join(found.split()).casefold() == wanted]
+    if not matching:
+        return None
+    return session.scalar(
+        current.with_only_columns(VersionSectionRecord.section_id)
+        .where(VersionSectionRecord.path.in_(matching))
+        .order_by(VersionRecord.captured_at.desc(), VersionSectionRecord.position)
+        .limit(1)
+    )
 
 
 def section_exists(session: Session, policy_id: int, section_id: int) -> bool:
@@ -269,8 +278,11 @@ class SectionEvent:
 
 
 def section_history(session: Session, section_id: int) -> list[SectionEvent]:
+    """The section's changes, oldest first. Its texts before and after each change load only when asked for:
+    the history shows the word-level diff, and a busy section's texts make up most of the rows' bytes."""
     rows = session.execute(
         select(SectionChangeRecord, ChangeRecord, VersionRecord.captured_at)
+        .options(defer(SectionChangeRecord.old_text), defer(SectionChangeRecord.new_text))
         .join(ChangeRecord, ChangeRecord.id == SectionChangeRecord.change_id)
         .join(VersionRecord, VersionRecord.id == ChangeRecord.new_version_id)
         .where(SectionChangeRecord.section_id == section_id, VersionRecord.superseded_at.is_(None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from itertools import pairwise
 from pathlib import Path
 
@@ -10,18 +11,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from monitor import classify as classify_module
+from monitor import worddiff
 from monitor.changes import (
     apply_change,
     change_as_dict,
+    clear_caches,
     compare,
     match_sections,
     normalized_text,
     render_word_diff,
     word_diff,
 )
-from monitor.classify import policy_words
-from monitor.models import SectionChangeKind, VersionClass, WordOp, WordOpKind
+from monitor.classify import paragraphs, policy_words
+from monitor.models import Section, SectionChangeKind, VersionClass, WordOp, WordOpKind
+from monitor.recent import differences
 from monitor.sections import split_sections
+from monitor.splits import same_text
+from monitor.worddiff import abbreviate, diff_sequences, fold_typography, word_changes, word_runs
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 HISTORIES = CORPUS / "histories"
@@ -481,3 +488,106 @@ def test_words_that_only_moved_from_one_paragraph_to_the_next_are_formatting_onl
     new = "# P\n\nWe keep logs\n\nfor ninety days.\n\nUnchanged paragraph.\n"
 
     assert compare(old, new).version_class is VersionClass.FORMATTING_ONLY
+
+
+# --- shortcuts that must give what the plain definitions give ---------------------------------------
+
+TYPOGRAPHIC = st.sampled_from(["a", "b", "c", "’", "'", "…", "...", "ﬁ", "fi", "x\u200b", "\u200b", "_", "[", "]"])
+SPACES = st.sampled_from([" ", "  ", "\n", "\t", "\u00a0", "\n\n", " \u2009"])
+
+
+@st.composite
+def edited_texts(draw: st.DrawFn) -> tuple[str, str]:
+    """A text of odd words and spaces, and a copy with a few words inserted, removed or replaced."""
+    words = draw(st.lists(TYPOGRAPHIC, max_size=40))
+    edited = list(words)
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(edited)))
+        if edited and draw(st.booleans()):
+            del edited[min(at, len(edited) - 1)]
+        else:
+            edited.insert(at, draw(TYPOGRAPHIC))
+    return _spaced(words, draw), _spaced(edited, draw)
+
+
+def _spaced(words: list[str], draw: st.DrawFn) -> str:
+    return "".join(word + draw(SPACES) for word in words)
+
+
+@given(edited_texts(), st.integers(1, 13))
+def test_word_changes_are_the_abbreviated_word_diff(texts: tuple[str, str], context: int) -> None:
+    old, new = texts
+
+    assert word_changes(old, new, context) == abbreviate(word_diff(old, new), context)
+
+
+@given(edited_texts())
+def test_same_text_folds_typography_and_whitespace_as_defined(texts: tuple[str, str]) -> None:
+    old, new = texts
+    expected = " ".join(fold_typography(old).split()) == " ".join(fold_typography(new).split())
+
+    assert same_text(Section(("A",), 1, old), Section(("A",), 1, new)) is expected
+
+
+@given(edited_texts())
+def test_differences_cover_every_place_where_two_texts_differ(texts: tuple[str, str]) -> None:
+    old, new = texts
+    at_old = at_new = 0
+    for region in differences(old, new):  # in order, and the texts agree between the regions
+        assert at_old <= region.old_start <= region.old_end and at_new <= region.new_start <= region.new_end
+        assert old[at_old : region.old_start] == new[at_new : region.new_start]
+        at_old, at_new = region.old_end, region.new_end
+    assert old[at_old:] == new[at_new:]
+
+
+ITEMS = st.lists(st.integers(0, 12).map(str), max_size=30)
+
+
+@given(ITEMS, st.lists(st.tuples(st.integers(0, 29), st.integers(0, 40)), max_size=5))
+def test_items_replaced_in_place_diff_as_the_general_path_does(items: list[str], edits: list[tuple[int, int]]) -> None:
+    edited = list(items)
+    for at, value in edits:
+        if edited:
+            edited[at % len(edited)] = f"new{value}" if value > 12 else str(value)
+    general: list[tuple[str, int, int, int, int]] = []
+    worddiff._diff(items, 0, len(items), edited, 0, len(edited), general)
+
+    assert diff_sequences(items, edited) == worddiff._merge(general)
+
+
+@given(st.text(alphabet="ab_é1 .\u00a0", max_size=20))
+def test_word_runs_are_the_word_characters(text: str) -> None:
+    assert word_runs(text) == re.findall(r"\w+", text)
+
+
+@given(st.text(alphabet="a_ .é1*[]()\n", max_size=30))
+def test_emphasis_underscores_go_and_snake_case_stays(text: str) -> None:
+    def kept(match: re.Match[str]) -> str:
+        start, end = match.start(), match.end()
+        inside = start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
+        return match.group() if inside else ""
+
+    assert classify_module._without_emphasis_underscores(text) == re.sub(r"_+", kept, text)
+
+
+@given(st.lists(st.sampled_from(["a", "[", "]", "\\[", "\\]", "\n\n", "\n", " ", "b"]), max_size=40))
+def test_paragraphs_group_pieces_while_brackets_are_open(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    expected: list[str] = []
+    depth, group = 0, []
+    for piece in text.split("\n\n"):
+        change = piece.count("[") - piece.count("]")
+        if change and "\\" in piece:
+            change += piece.count("\\]") - piece.count("\\[")
+        group.append(piece)
+        if change or depth:
+            depth = max(0, depth + change)
+            if depth:
+                continue
+        expected.append("\n\n".join(group))
+        group = []
+    if group:
+        expected.append("\n\n".join(group))
+    clear_caches()
+
+    assert paragraphs(text) == tuple(expected)

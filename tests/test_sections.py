@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from monitor.changes import clear_caches
+from monitor.classify import paragraphs
 from monitor.models import Section
 from monitor.sections import PREAMBLE, section_starts, split_sections
 
@@ -243,3 +247,62 @@ def test_windows_line_endings_split_like_unix_ones() -> None:
     markdown = "# P\n\nIntro.\n\nCookies\n-------\n\n**Ads.** We show ads.\n"
 
     assert split_sections(markdown.replace("\n", "\r\n")) == split_sections(markdown)
+
+
+# --- parsing a version after the one it follows --------------------------------------------------------
+
+LINES = st.sampled_from(
+    [
+        "",
+        "",
+        "Some text of a paragraph.",
+        "More text, [a link](https://example.org/?a=1&h=x) inside.",
+        "Privacy",
+        "=======",
+        "Cookies",
+        "-------",
+        "## Sharing",
+        "# Terms",
+        "**Ads.** We show ads.",
+        "* **Partners.** We work with partners.",
+        "* an item",
+        "1. Definitions",
+        "2) a numbered item",
+        "```",
+        "> *The following text is extracted from the page",
+        "[",
+        "](https://example.org/)",
+        "Last updated: May 1, 2024",
+    ]
+)
+
+
+@st.composite
+def edited_documents(draw: st.DrawFn) -> tuple[str, str]:
+    """A document of heading-ish and text lines, and a copy edited at a few scattered places."""
+    lines = draw(st.lists(LINES, min_size=1, max_size=60))
+    edited = list(lines)
+    for _ in range(draw(st.integers(1, 5))):
+        at = draw(st.integers(0, len(edited)))
+        action = draw(st.sampled_from(["insert", "delete", "replace", "reword"]))
+        if action == "insert" or not edited:
+            edited.insert(at, draw(LINES))
+        elif action == "delete":
+            del edited[min(at, len(edited) - 1)]
+        elif action == "replace":
+            edited[min(at, len(edited) - 1)] = draw(LINES)
+        else:
+            edited[min(at, len(edited) - 1)] += " changed"
+    return "\n".join(lines), "\n".join(edited)
+
+
+@settings(max_examples=300, deadline=None)
+@given(edited_documents())
+def test_a_version_edited_in_several_places_parses_after_the_old_one_as_alone(texts: tuple[str, str]) -> None:
+    old, new = texts
+    clear_caches()
+    split_sections(old), paragraphs(old)
+    after_old = (split_sections(new, previous=old), paragraphs(new, previous=old), section_starts(new))
+
+    clear_caches()
+    assert after_old == (split_sections(new), paragraphs(new), section_starts(new))
