@@ -61,7 +61,8 @@ from lxml import html as lxml_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.extract import decode_html, extract_document, render_reference
+from monitor.extract import decode_html, extract_document
+from monitor.reference import render_reference
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 PEERS = ("trafilatura", "html2text", "readability")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from jobs.archive_state import restore_archive_block
 from jobs.claims import owner_name, release_dead_claims
 from jobs.config import Settings
-from jobs.subscribers import sync_subscriptions
+from jobs.database import open_configured_database
 from monitor.archive import WaybackArchive
-from storage.db import Database, open_database
-from storage.repository import PolicySpec, sync_policies
+from storage.db import Database
 
 
 @dataclass
@@ -27,11 +25,9 @@ class App:
 
 
 def open_app(settings: Settings, *, archive: WaybackArchive | None = None) -> App:
-    """Open the database (upgrading its schema) and make its policies match the config."""
-    database = open_database(settings.database_url)
-    with database.transaction() as session:
-        sync_policies(session, [PolicySpec(name=p.name, url=p.url, site=p.site) for p in settings.policies])
-        sync_subscriptions(session, settings, now=datetime.now(UTC))
+    """The configured database (see ``open_configured_database``), the archive client with any firewall block
+    restored, and this machine's dead processes' claims released."""
+    database = open_configured_database(settings)
     archive = archive or WaybackArchive(settings.archive)
     restore_archive_block(database, archive)
     release_dead_claims(database)

@@ -86,7 +86,7 @@ def unsubscribe(obj: Context, name: str) -> None:
 @guard
 def subscriptions(obj: Context, show_all: bool, as_json: bool) -> None:
     """List subscriptions: who hears of which policies, how, and how often."""
-    with obj.app() as app, app.database.reader() as session:
+    with obj.reader() as session:
         rows = subscription_rows(session, include_stopped=show_all)
     if as_json:
         print_json(rows)
@@ -123,6 +123,3 @@ def preview(obj: Context, name: str, change_id: int | None, subscription: str | 
         return
     click.echo(f"Subject: {message['Subject']}\n")
     click.echo(alert_preview.part(message, "plain"))
-
-
-COMMANDS = (deliver, subscribe, unsubscribe, subscriptions, alerts)

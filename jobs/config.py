@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import soupsieve
-
 from jobs.subscription_config import parse_subscriptions, recipient_subscriptions
-from monitor.archive import DEFAULT_ARCHIVE_URL, ArchiveSettings
+from monitor.archive_settings import DEFAULT_ARCHIVE_URL, ArchiveSettings
 from monitor.errors import ConfigError
 from monitor.models import VersionClass
 from storage.repository import SubscriptionSpec
@@ -310,6 +308,9 @@ def _selectors(entry: dict[str, Any], key: str, index: int, source: _Source) -> 
     value = entry.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"{source.where('policies', key, index)} must be a list of CSS selectors")
+    if value:
+        import soupsieve  # a tenth of a second to import; most configs name no selectors
+
     for selector in value:
         try:
             soupsieve.compile(selector)

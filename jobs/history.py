@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from jobs.convert import document_of
 from monitor.changes import change_as_dict, compare
 from monitor.errors import MonitorError
-from monitor.extract import render_reference
 from monitor.models import timestamp_to_datetime
+from monitor.reference import render_reference
 from storage import queries
 from storage.schema import AlertRecord, ChangeRecord, PolicyRecord, SectionChangeRecord, VersionRecord
 

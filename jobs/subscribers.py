@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
@@ -17,14 +16,10 @@ from monitor.subscriptions import ChannelKind, Mode, Subscription, select_change
 from storage import queries
 from storage.repository import NewAlert
 from storage.schema import ChangeRecord, PolicyRecord, SubscriptionRecord
-from storage.subscriptions import active_subscriptions, all_subscriptions, sync_config_subscriptions
+from storage.subscriptions import active_subscriptions, all_subscriptions
 
 # A stand-in address for matching: the rule needs the subscription's filters, never its (secret) target.
 _MATCH_ONLY_TARGET = "match-only@policy-monitor.invalid"
-
-
-def sync_subscriptions(session: Session, settings: Settings, *, now: datetime) -> None:
-    sync_config_subscriptions(session, list(settings.subscriptions), now=now)
 
 
 def mail_domain(settings: Settings) -> str:

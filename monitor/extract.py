@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Sequence
-from urllib.parse import quote
 
 import soupsieve
 from bs4 import BeautifulSoup, Tag
@@ -103,25 +102,6 @@ def extract_document(
     if not re.search(r"\w", markdown):
         raise NotExtractable("no text")
     return Document(title=title, body=markdown)
-
-
-def render_reference(
-    document: Document,
-    *,
-    site: str,
-    timestamp: str,
-    original_url: str,
-    archive_url: str = "https://web.archive.org",
-) -> str:
-    """A version in the Princeton-Leuven format: header line, blank line, ``# title``, blank line, body."""
-    date = f"{timestamp[0:4]}-{timestamp[4:6]}-{timestamp[6:8]}"
-    snapshot = f"{archive_url.rstrip('/')}/web/{timestamp}id_/{quote(original_url, safe='/')}"
-    header = (
-        f"> *The following text is extracted and transformed from the {site} privacy policy that was "
-        f"archived on {date}. Please check the [original snapshot on the Wayback Machine]({snapshot}) "
-        "for the most accurate reproduction.*"
-    )
-    return f"{header}\n\n# {document.title}\n\n{document.body}".rstrip() + "\n"
 
 
 def _check_bytes(data: bytes, content_type: str | None) -> None:

@@ -84,7 +84,7 @@ class Document:
     """Policy text extracted from a snapshot: the page title and the body in Markdown.
 
     The reference header line is not part of it (it names the capture, not the text); see
-    ``monitor.extract.render_reference``.
+    ``monitor.reference.render_reference``.
     """
 
     title: str

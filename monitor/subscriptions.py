@@ -17,7 +17,6 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import TypeVar
 
-from monitor.channels.apprise_url import describe_apprise_url
 from monitor.email_render import ChangeNotice
 from monitor.errors import SubscriptionError
 from monitor.models import Change, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
@@ -210,6 +209,9 @@ def validate_target(channel: ChannelKind | str, target: str) -> str:
     if kind is ChannelKind.WEBHOOK and not re.fullmatch(r"https?://[^/\s?#]+[^\s]*", target, re.IGNORECASE):
         raise SubscriptionError(f"a webhook target must be an http(s) URL, not {target!r}")
     if kind is ChannelKind.APPRISE:
+        # Apprise takes a tenth of a second to import: only configs with an Apprise target pay for it.
+        from monitor.channels.apprise_url import describe_apprise_url
+
         try:
             describe_apprise_url(target)
         except ValueError as error:

@@ -1,4 +1,4 @@
-"""Engines, sessions and schema upgrades (Alembic, run on start)."""
+"""Engines and sessions; the schema is brought to ``SCHEMA_HEAD`` when a database is opened."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-# Any constant works; it only has to be the same for every daemon sharing one PostgreSQL.
-_MIGRATION_LOCK_KEY = 7_214_339_001
+# The newest migration in storage/migrations/versions (a test checks): a database at this revision is opened
+# without loading Alembic.
+SCHEMA_HEAD = "0005"
 
 
 def normalize_url(url: str) -> str:
@@ -47,15 +45,12 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def upgrade_schema(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest migration; safe when several daemons start at once."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+def schema_revision(engine: Engine) -> str | None:
+    """The migration a database is at, or None for a database never migrated."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 class Database:
@@ -81,6 +76,8 @@ class Database:
 
 def open_database(url: str, *, upgrade: bool = True) -> Database:
     engine = make_engine(url)
-    if upgrade:
+    if upgrade and schema_revision(engine) != SCHEMA_HEAD:
+        from storage.migrate import upgrade_schema  # see storage.migrate: only when the schema is behind
+
         upgrade_schema(engine)
     return Database(engine)

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from monitor.archive import ArchiveSettings, WaybackArchive
+from monitor.archive import WaybackArchive
+from monitor.archive_settings import ArchiveSettings
 from monitor.errors import ArchiveBlocked, ArchiveError, CaptureUnavailable, RateLimited
 from monitor.models import Capture
 from tests.corpus import WAYBACK

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
-from jobs.cli import cli
+from jobs.cli import COMMANDS, cli
 from tests.corpus import SNAPSHOTS
 from tests.fake_archive import FakeArchive
 from tests.smtp_server import SmtpServer
 
 URL = "https://bsky.social/about/support/privacy-policy"
 HISTORY = "bluesky-privacy-policy"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def config_text(archive_url: str, smtp_port: int, database: Path) -> str:
@@ -61,6 +65,25 @@ def test_help_explains_every_command() -> None:
     commands = ("daemon", "poll", "extract", "reextract", "list", "history", "show", "diff", "changes", "status")
     for command in commands:
         assert command in result.output
+
+
+def test_every_command_in_the_table_loads_under_its_own_name() -> None:
+    with click.Context(cli) as ctx:
+        assert [cli.get_command(ctx, name).name for name in COMMANDS] == list(COMMANDS)  # type: ignore[union-attr]
+
+
+def test_a_history_question_loads_neither_the_archive_client_nor_the_channels_nor_the_extractor(
+    polled: Path,
+) -> None:
+    # Start-up is most of a quick command's time; these imports are the daemon's, not a reader's.
+    probe = (
+        "import sys; from jobs.cli import cli; "
+        f"cli(['--config', {str(polled)!r}, 'sections', 'Bluesky'], standalone_mode=False); "
+        "print(sorted(m for m in ('alembic', 'apprise', 'bs4', 'requests', 'wayback', 'apscheduler') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.splitlines()[-1] == "[]"
 
 
 def test_extract_prints_the_reference_header_line_of_a_snapshot() -> None:

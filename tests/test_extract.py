@@ -13,10 +13,11 @@ import pytest
 from lxml import html as lxml_html
 
 from monitor.errors import NotExtractable
-from monitor.extract import MAX_ELEMENTS, MAX_HTML_BYTES, extract_document, render_reference
+from monitor.extract import MAX_ELEMENTS, MAX_HTML_BYTES, extract_document
 from monitor.main_content import inner_text
 from monitor.models import Document
 from monitor.nesting import flatten_deep_nesting
+from monitor.reference import render_reference
 from monitor.text_stats import TextStats
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

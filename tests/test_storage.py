@@ -9,7 +9,8 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from storage import queries
-from storage.db import Database, open_database
+from storage.db import SCHEMA_HEAD, Database, open_database, schema_revision
+from storage.migrate import newest_revision
 from storage.repository import (
     CaptureRow,
     NewAlert,
@@ -84,6 +85,14 @@ def test_opening_twice_upgrades_nothing_and_keeps_data(database_url: str, databa
     with again.reader() as session:
         assert queries.policy_names(session) == ["A", "B"]
     again.dispose()
+
+
+def test_the_schema_head_named_in_code_is_the_newest_migration() -> None:
+    assert newest_revision() == SCHEMA_HEAD
+
+
+def test_a_database_is_left_at_the_schema_head(database: Database) -> None:
+    assert schema_revision(database.engine) == SCHEMA_HEAD
 
 
 def test_snapshots_are_stored_once_per_content(database: Database) -> None:

@@ -1,4 +1,4 @@
-"""Alembic environment: run by storage.db.upgrade_schema with a connection in ``config.attributes``."""
+"""Alembic environment: run by storage.migrate.upgrade_schema with a connection in ``config.attributes``."""
 
 from __future__ import annotations
 
