@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from jobs.convert import new_change
-from monitor.changes import compare, match_sections, normalized_text
+from monitor.changes import compare, normalized_text
 from monitor.extract import EXTRACTOR_VERSION
 from monitor.models import Document, Section, SectionChange, VersionClass, timestamp_to_datetime
 from monitor.sections import split_sections
@@ -52,17 +52,19 @@ def store_version_text(
 ) -> StoredChange | None:
     """Store a new version's sections, carrying section identities over from ``previous`` (id, markdown), and,
     after the first version, the change between the two. ``alert_on`` None means nobody hears of it."""
-    new_sections = split_sections(version[1])
     if previous is None:
-        store_version_sections(session, policy_id, version[0], [_row(s, None) for s in new_sections])
+        rows = [_row(s, None) for s in split_sections(version[1])]
+        store_version_sections(session, policy_id, version[0], rows)
         return None
-    old_sections = split_sections(previous[1])
-    old_ids = _stored_ids(session, previous[0], len(old_sections))
-    carried = {new: old_ids[old] for old, new in match_sections(old_sections, new_sections).items()}
+    # compare() splits both versions (the new one from the previous one's parse) and matches their sections;
+    # the splits below are the ones it keeps.
+    change = compare(previous[1], version[1])
+    old_ids = _stored_ids(session, previous[0], len(split_sections(previous[1])))
+    carried = {new: old_ids[old] for old, new in change.matches}
+    new_sections = split_sections(version[1], previous=previous[1])
     new_ids = store_version_sections(
         session, policy_id, version[0], [_row(s, carried.get(i)) for i, s in enumerate(new_sections)]
     )
-    change = compare(previous[1], version[1])
     version_class = VersionClass.REVERTED if reverted_to is not None else change.version_class
     alertable = alert_on is not None and version_class in alert_on and not change.is_empty
     ids = [_section_id(section, old_ids, new_ids) for section in change.sections]
