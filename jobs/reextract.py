@@ -74,7 +74,7 @@ def reextract_policy(app: App, record: PolicyRecord, settings: PolicySettings) -
         )
         if report.changed == 0 and len(old) == len(rebuild.chain) and unchanged_outcomes:
             return report
-        _store(session, record.id, captures, rebuild)
+        _store(session, record.id, captures, rebuild, {v.id: v.markdown for v in old})
         report.rebuilt = True
     return report
 
@@ -104,7 +104,10 @@ def _append(rebuild: _Rebuild, capture: CaptureRecord, document: Document) -> No
         rebuild.chain.append(_Link(version=version, capture_ids=[capture.id]))
 
 
-def _store(session: Session, policy_id: int, captures: list[CaptureRecord], rebuild: _Rebuild) -> None:
+def _store(
+    session: Session, policy_id: int, captures: list[CaptureRecord], rebuild: _Rebuild, old_texts: dict[int, str]
+) -> None:
+    """The rebuilt chain stored over the old one (``old_texts``: version id -> markdown), which is superseded."""
     supersede_versions(session, policy_id, now=datetime.now(UTC))
     by_id = {capture.id: capture for capture in captures}
     seen: dict[str, int] = {}  # text hash -> newest version id with it, to name reverts
@@ -118,6 +121,7 @@ def _store(session: Session, policy_id: int, captures: list[CaptureRecord], rebu
             previous=previous,
             reverted_to=seen.get(link.version.text_hash),
             alert_on=None,
+            earlier=_earlier(by_id[link.capture_ids[0]], old_texts),
         )
         seen[link.version.text_hash] = version_id
         previous = (version_id, link.version.markdown)
@@ -125,6 +129,12 @@ def _store(session: Session, policy_id: int, captures: list[CaptureRecord], rebu
             _relink(session, by_id[capture_id], version_id)
     for capture_id, reason in rebuild.failures.items():
         relink_capture(session, capture_id, outcome=CaptureOutcome.NOT_EXTRACTABLE, reason=reason, version_id=None)
+
+
+def _earlier(capture: CaptureRecord, old_texts: dict[int, str]) -> tuple[int, str] | None:
+    """The superseded version that showed this capture (before the relink), to lend its section ids."""
+    version_id = capture.version_id
+    return (version_id, old_texts[version_id]) if version_id in old_texts else None
 
 
 def _relink(session: Session, capture: CaptureRecord, version_id: int) -> None:

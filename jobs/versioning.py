@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from jobs.convert import new_change
-from monitor.changes import compare, normalized_text
+from monitor.changes import compare, match_sections, normalized_text
 from monitor.extract import EXTRACTOR_VERSION
 from monitor.models import Document, Section, SectionChange, VersionClass, timestamp_to_datetime
 from monitor.sections import split_sections
@@ -49,22 +50,24 @@ def store_version_text(
     previous: tuple[int, str] | None,
     reverted_to: int | None,
     alert_on: frozenset[VersionClass] | None,
+    earlier: tuple[int, str] | None = None,
 ) -> StoredChange | None:
     """Store a new version's sections, carrying section identities over from ``previous`` (id, markdown), and,
-    after the first version, the change between the two. ``alert_on`` None means nobody hears of it."""
+    after the first version, the change between the two. ``alert_on`` None means nobody hears of it.
+
+    ``earlier`` (id, markdown), a version that a re-extraction supersedes and that showed the same capture,
+    lends its section ids to the sections matched to its own that ``previous`` does not carry: ids users
+    noted keep naming the same sections after a rebuild.
+    """
     if previous is None:
-        rows = [_row(s, None) for s in split_sections(version[1])]
-        store_version_sections(session, policy_id, version[0], rows)
+        _store_sections(session, policy_id, version, {}, earlier)
         return None
     # compare() splits both versions (the new one from the previous one's parse) and matches their sections;
-    # the splits below are the ones it keeps.
+    # the splits used below are the ones it keeps.
     change = compare(previous[1], version[1])
     old_ids = _stored_ids(session, previous[0], len(split_sections(previous[1])))
-    carried = {new: old_ids[old] for old, new in change.matches}
-    new_sections = split_sections(version[1], previous=previous[1])
-    new_ids = store_version_sections(
-        session, policy_id, version[0], [_row(s, carried.get(i)) for i, s in enumerate(new_sections)]
-    )
+    carried = {new: old_ids[old] for old, new in change.matches if old_ids[old] is not None}
+    new_ids = _store_sections(session, policy_id, version, carried, earlier, previous=previous[1])
     version_class = VersionClass.REVERTED if reverted_to is not None else change.version_class
     alertable = alert_on is not None and version_class in alert_on and not change.is_empty
     ids = [_section_id(section, old_ids, new_ids) for section in change.sections]
@@ -78,6 +81,33 @@ def store_version_text(
         ),
     )
     return StoredChange(id=change_id, alertable=alertable)
+
+
+def _store_sections(
+    session: Session,
+    policy_id: int,
+    version: tuple[int, str],
+    carried: dict[int, int | None],
+    earlier: tuple[int, str] | None,
+    *,
+    previous: str | None = None,
+) -> list[int]:
+    """Store the version's sections with the ids carried (new index -> id), or lent by ``earlier``."""
+    sections = split_sections(version[1], previous=previous)
+    if earlier is not None:
+        carried = {**_lent_ids(session, earlier, sections, set(carried.values())), **carried}
+    rows = [_row(s, carried.get(i)) for i, s in enumerate(sections)]
+    return store_version_sections(session, policy_id, version[0], rows)
+
+
+def _lent_ids(
+    session: Session, earlier: tuple[int, str], sections: Sequence[Section], taken: set[int | None]
+) -> dict[int, int | None]:
+    """New index -> the id of the section of ``earlier`` matched to it, for ids not ``taken`` already."""
+    earlier_sections = split_sections(earlier[1])
+    earlier_ids = _stored_ids(session, earlier[0], len(earlier_sections))
+    pairs = match_sections(earlier_sections, sections)
+    return {new: earlier_ids[old] for old, new in pairs.items() if earlier_ids[old] not in taken}
 
 
 def _row(section: Section, section_id: int | None) -> VersionSection:

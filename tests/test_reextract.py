@@ -103,3 +103,21 @@ def test_a_rebuild_keeps_sent_alerts_and_queues_none(
         assert queries.alert_counts(session) == {"sent": sent}
         assert all(not change.alertable for change, _ in queries.changes_since(session, None))
     assert len(smtp_server.messages) == sent
+
+
+def section_ids(app: App) -> list[dict[str, int]]:
+    """Per current version, path -> section id."""
+    with app.database.reader() as session:
+        return [{s.path: s.section_id for s in queries.version_sections(session, v)} for v, _ in versions(app)]
+
+
+def test_a_rebuild_keeps_the_ids_of_the_sections_it_still_finds(apps: Apps, fake_archive: FakeArchive) -> None:
+    fake_archive.add_history(HISTORY, URL, count=3)
+    app = apps.open()
+    poll_due(app)
+    before = section_ids(app)
+    app = apps.open(remove=["main ul"])
+    reextract(app)
+    for ids, old in zip(section_ids(app), before, strict=True):
+        kept = ids.keys() & old.keys()
+        assert kept and {path: ids[path] for path in kept} == {path: old[path] for path in kept}
