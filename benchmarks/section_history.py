@@ -30,17 +30,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import Connection
 
 from jobs.app import App, open_app
 from jobs.cli import cli
@@ -52,6 +51,7 @@ from storage import queries
 from storage.db import normalize_url
 from storage.repository import NewVersion, add_version
 from storage.schema import SectionChangeRecord, VersionRecord
+from tests.databases import throwaway_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
@@ -101,20 +101,9 @@ def sqlite_database(folder: Path) -> Iterator[str]:
     yield f"sqlite:///{folder / 'section-history.db'}"
 
 
-@contextmanager
-def postgresql_database(base: str) -> Iterator[str]:
+def postgresql_database(base: str) -> AbstractContextManager[str]:
     """A fresh schema of the configured PostgreSQL, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalize_url(base))
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(normalize_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    return throwaway_schema(base, "bench")
 
 
 # --- import ------------------------------------------------------------------------------------------

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from storage.db import normalize_url
+from tests.databases import throwaway_schema
 from tests.fixtures_archive import fake_archive  # noqa: F401  (fixture)
 from tests.http_receiver import http_receiver  # noqa: F401  (fixture)
 from tests.smtp_server import smtp_server  # noqa: F401  (fixture)
@@ -28,17 +25,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     base = os.environ.get(ENV_TEST_DATABASE)
     if not base:
         pytest.skip(f"PostgreSQL tests need ${ENV_TEST_DATABASE}")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalize_url(base))
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = make_url(normalize_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with throwaway_schema(base, "test") as url:
+        yield url
 
 
 @pytest.fixture
