@@ -45,6 +45,8 @@ _MARKUP_ONLY = "#>=+-_*|~`!"  # words made only of these are markup (list bullet
 _DATE_WINDOW = 8  # words either side of a change searched for the date phrase holding it
 _CONTEXT_PARAGRAPHS = 2  # a date's keyword may sit a paragraph or two above it ("**Effective:**", "May 1")
 _MARKED, _PLAIN = 0, 1  # which words of a paragraph: with link targets, without
+# Cuts after the last change before leading paragraphs end: the changed paragraph's, and context to spare.
+_TRAILING_CUTS = _CONTEXT_PARAGRAPHS + 1
 
 
 def policy_words(markdown: str) -> list[str]:
@@ -72,7 +74,9 @@ def paragraphs(markdown: str, *, previous: str | None = None) -> tuple[str, ...]
     found = _PARAGRAPHS.get(markdown)
     if found is None:
         before = _PARAGRAPHS.get(previous) if previous is not None else None
-        reused = _paragraphs_after(before, previous, markdown) if before is not None and previous is not None else None
+        reused = None
+        if before is not None and previous is not None:
+            reused = _paragraphs_after(before, previous, markdown, differences(previous, markdown))
         found = _PARAGRAPHS.put(markdown, reused or _split(markdown, 0)[0])
     return found.texts
 
@@ -116,15 +120,17 @@ def _split(text: str, offset: int) -> tuple[_Paragraphs, int]:
     return _Paragraphs(tuple(texts), tuple(found)), depth
 
 
-def _paragraphs_after(before: _Paragraphs, old: str, new: str) -> _Paragraphs | None:
-    """The paragraphs of ``new``: those of ``old`` outside the places where the texts differ, and around each
+def _paragraphs_after(
+    before: _Paragraphs, old: str, new: str, regions: Sequence[Region], *, closed: bool = False
+) -> _Paragraphs | None:
+    """The paragraphs of ``new``: those of ``old`` outside the ``regions`` where the texts differ, and around each
     changed region the paragraphs it touches split anew (None when such a stretch leaves brackets open, or could
-    shift where a cut falls)."""
+    shift where a cut falls; or, when ``closed``, when brackets are open at the end)."""
     starts = before.starts
     texts: list[str] = []
     found: list[int] = []
     kept, chars = 0, 0  # the first paragraph of ``old`` not yet taken; characters gained before it
-    for head, tail, gained in _paragraph_spans(starts, old, differences(old, new)):
+    for head, tail, gained in _paragraph_spans(starts, old, regions):
         texts += before.texts[kept:head]
         found += [start + chars for start in starts[kept:head]] if chars else starts[kept:head]
         begin = starts[head] + chars
@@ -134,7 +140,7 @@ def _paragraphs_after(before: _Paragraphs, old: str, new: str) -> _Paragraphs | 
         if tail < len(starts) and middle.endswith("\n"):
             return None  # "\n" + "\n\n" would be cut one character earlier
         split, depth = _split(middle, begin)
-        if tail < len(starts) and depth:
+        if depth and (closed or tail < len(starts)):
             return None
         texts += split.texts
         found += split.starts
@@ -187,8 +193,7 @@ def link_free_words(text: str) -> tuple[str, ...]:
 
 def classify(old_markdown: str, new_markdown: str) -> VersionClass:
     """The class of the difference between two texts (FORMATTING_ONLY when they are equal)."""
-    old, new = paragraphs(old_markdown), paragraphs(new_markdown, previous=old_markdown)
-    blocks = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in diff_sequences(old, new) if tag != "equal"]
+    old, new, blocks = _changed_paragraphs(old_markdown, new_markdown)
     spans = [(old[i1:i2], new[j1:j2]) for i1, i2, j1, j2 in blocks]
     if all(_paragraphs_words(a, _MARKED) == _paragraphs_words(b, _MARKED) for a, b in spans):
         return VersionClass.FORMATTING_ONLY
@@ -207,7 +212,63 @@ def classify(old_markdown: str, new_markdown: str) -> VersionClass:
     return VersionClass.SUBSTANTIVE
 
 
-def _only_dates_differ(old: Sequence[str], new: Sequence[str], block: tuple[int, int, int, int]) -> bool:
+_Block = tuple[int, int, int, int]  # paragraphs old[i1:i2] became new[j1:j2]
+
+
+def _changed_blocks(old: Sequence[str], new: Sequence[str]) -> list[_Block]:
+    return [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in diff_sequences(old, new) if tag != "equal"]
+
+
+def _changed_paragraphs(old_markdown: str, new_markdown: str) -> tuple[Sequence[str], Sequence[str], list[_Block]]:
+    """The paragraphs of the two texts, or leading runs of them that decide the class alike (see
+    ``_leading_paragraphs``), and the blocks where they differ."""
+    if _PARAGRAPHS.get(old_markdown) is None:  # no paragraphs to reuse: cut only the texts' beginnings
+        leading = _leading_paragraphs(old_markdown, new_markdown)
+        if leading is not None:
+            blocks = _changed_blocks(*leading)
+            if blocks and _well_inside(blocks[-1], *leading):
+                return (*leading, blocks)
+    old, new = paragraphs(old_markdown), paragraphs(new_markdown, previous=old_markdown)
+    return old, new, _changed_blocks(old, new)
+
+
+def _leading_paragraphs(old: str, new: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The paragraphs of both texts up to a cut a few paragraphs after the last place they differ (None: none
+    such, or brackets are open there). After it the two texts are the same and are cut the same way, so their
+    paragraphs are these followed by the same ones; with the changed blocks well inside (``_well_inside``), the
+    diff of these gives the diff of all but for the equal run at the end."""
+    regions = differences(old, new)
+    end = _clean_cut(old, regions[-1].old_end, _TRAILING_CUTS) if regions else None
+    if end is None:
+        return None
+    old_part, depth = _split(old[:end], 0)
+    if depth:
+        return None  # a bracket open over the cut: later pieces would join the last paragraph
+    new_part = _paragraphs_after(old_part, old[:end], new[: end + len(new) - len(old)], regions, closed=True)
+    return (old_part.texts, new_part.texts) if new_part is not None else None
+
+
+def _clean_cut(text: str, after: int, count: int) -> int | None:
+    """Where the ``count``-th blank line after offset ``after`` cuts the text, counting only the blank lines
+    right after a character other than a line break (a cut there wherever splitting started)."""
+    at = after
+    for _ in range(count):
+        at = text.find(PARAGRAPH_BREAK, at + 1)
+        while at > 0 and text[at - 1] == "\n":
+            at = text.find(PARAGRAPH_BREAK, at + 1)
+        if at == -1:
+            return None
+    return at
+
+
+def _well_inside(last: _Block, old: Sequence[str], new: Sequence[str]) -> bool:
+    """Whether the last changed block ends ``_CONTEXT_PARAGRAPHS`` before the ends of leading paragraphs: then
+    the first difference lies within them (else a block would reach an end), the equal paragraphs after them
+    only lengthen the common end the diff trims, and a block's context is the same."""
+    return last[1] <= len(old) - _CONTEXT_PARAGRAPHS and last[3] <= len(new) - _CONTEXT_PARAGRAPHS
+
+
+def _only_dates_differ(old: Sequence[str], new: Sequence[str], block: _Block) -> bool:
     i1, i2, j1, j2 = block
     before = min(_CONTEXT_PARAGRAPHS, i1, j1)
     after = min(_CONTEXT_PARAGRAPHS, len(old) - i2, len(new) - j2)

@@ -44,8 +44,11 @@ _CANDIDATE = re.compile(
 )
 _UNDERLINE_OR_FENCE = re.compile(r" {0,3}(?:=|-|`{3}|~{3})")
 _MARKED_LINE = re.compile(f"(?:{_CANDIDATE.pattern}|{_UNDERLINE_OR_FENCE.pattern})")
-# A look ahead at the first character turns most lines down before the alternatives are tried.
-_AFTER_NEWLINE = re.compile(r"\n(?=[^\S\n]*[`~>*+\-#_=\d])(?:" + _MARKED_LINE.pattern + ")")
+# A look ahead at how a line starts (what every alternative needs) turns most lines down before the
+# alternatives are tried: list items of plain text or links ("* [") among them.
+_AFTER_NEWLINE = re.compile(
+    r"\n(?=[^\S\n]*(?:[`~>#_=\-]|\*\*|[*+][^\S\n]+[#*_]|\d{1,9}[.)]))(?:" + _MARKED_LINE.pattern + ")"
+)
 # Line breaks that str.splitlines() knows besides "\n"; texts holding one are rejoined with "\n" first.
 _OTHER_LINE_BREAKS = "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _ATX = re.compile(r"^ {0,3}(?:(?:[*+-]|\d{1,9}[.)])[ \t]+)?(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
