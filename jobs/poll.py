@@ -30,6 +30,7 @@ from storage.repository import (
     mark_history_imported,
     queue_alerts,
     record_capture,
+    release_policy,
     store_snapshot,
 )
 from storage.schema import PolicyRecord
@@ -132,10 +133,11 @@ def _poll_claimed(app: App, record: PolicyRecord) -> PollReport:
 
 
 def _release(app: App, records: list[PolicyRecord]) -> None:
-    """Give back claims on policies we will not poll (stopping): they stay due."""
+    """Give back claims on policies we will not poll (stopping, or the archive is unavailable): they stay due,
+    and keep their last poll time and error."""
     with app.database.transaction() as session:
         for record in records:
-            finish_poll(session, record.id, now=datetime.now(UTC), next_poll_at=datetime.now(UTC), error=None)
+            release_policy(session, record.id)
 
 
 def poll_policy(app: App, record: PolicyRecord, settings: PolicySettings) -> PollReport:

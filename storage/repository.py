@@ -159,6 +159,13 @@ def finish_poll(session: Session, policy_id: int, *, now: datetime, next_poll_at
     )
 
 
+def release_policy(session: Session, policy_id: int) -> None:
+    """Give back a claim on a policy that was not polled after all: its poll times stay as they were (due)."""
+    session.execute(
+        update(PolicyRecord).where(PolicyRecord.id == policy_id).values(claimed_by=None, claim_expires_at=None)
+    )
+
+
 def mark_history_imported(session: Session, policy_id: int) -> None:
     session.execute(update(PolicyRecord).where(PolicyRecord.id == policy_id).values(history_imported=True))
 

@@ -268,6 +268,19 @@ def test_a_firewall_block_stops_the_whole_run_and_nothing_is_sent_until_the_cool
     assert_silent_during_backoffs(app, fake_archive)
 
 
+def test_a_policy_left_unpolled_by_a_block_keeps_no_poll_time_and_stays_due(
+    app: App, fake_archive: FakeArchive
+) -> None:
+    add_histories(fake_archive)
+    fake_archive.block_now(0.8)
+    (report,) = poll_due(app)
+    (other,) = set(NAMES) - {report.policy}
+    with app.database.reader() as session:
+        skipped = queries.policy_by_name(session, other)
+    assert skipped is not None
+    assert (skipped.last_polled_at, skipped.next_poll_at, skipped.claimed_by, skipped.last_error) == (None,) * 4
+
+
 def test_the_firewall_block_doubles_when_the_archive_still_refuses_after_the_cooldown(
     app: App, fake_archive: FakeArchive
 ) -> None:
