@@ -44,10 +44,14 @@ def history_command(obj: Context, name: str, captures: bool, as_json: bool) -> N
             click.echo(f"{row['captured_at']}  {row['outcome']:<16} {row['reason'] or ''}".rstrip())
     else:
         for row in rows:
-            line = (
-                f"{row['captured_at']}  v{row['id']:<5} {row['version_class']:<16} {_sections_summary(row['sections'])}"
-            )
-            click.echo(line.rstrip())
+            summary = _sections_summary(row["sections"])
+            click.echo(f"{row['captured_at']}  v{row['id']:<5} {_version_class(row):<16} {summary}".rstrip())
+
+
+def _version_class(row: dict[str, Any]) -> str:
+    """'reverted to v12 (2021-05-01T00:00:00Z)' for a revert; else the class."""
+    earlier = row["reverted_to"]
+    return f"reverted to v{earlier['id']} ({earlier['captured_at']})" if earlier else row["version_class"]
 
 
 def _sections_summary(sections: list[dict[str, Any]], *, named: int = 2) -> str:
@@ -158,7 +162,7 @@ def changes(obj: Context, since: str | None, as_json: bool) -> None:
         return
     for row in rows:
         summary = _sections_summary(row["sections"])
-        click.echo(f"{row['new']['captured_at']}  {row['policy']}  {row['version_class']}  {summary}")
+        click.echo(f"{row['new']['captured_at']}  {row['policy']}  {_version_class(row)}  {summary}")
 
 
 @click.command()

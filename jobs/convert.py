@@ -64,6 +64,7 @@ def notice_for(record: ChangeRecord, policy: PolicyRecord, *, archive_url: str) 
         change=change_from_record(record),
         archive_url=archive_url,
         change_id=record.id,
+        reverted_to_timestamp=record.reverted_to_version.timestamp if record.reverted_to_version else None,
     )
 
 

@@ -80,6 +80,7 @@ def version_history(session: Session, name: str) -> list[dict[str, Any]]:
                 **_version_ref(version),
                 "title": version.title,
                 "version_class": change.version_class if change else "first",
+                "reverted_to": _reverted_to(change),
                 "sections": [_section_summary(s) for s in change.sections] if change else [],
             }
         )
@@ -146,6 +147,7 @@ def _change_json(change: ChangeRecord, name: str) -> dict[str, Any]:
         "id": change.id,
         "policy": name,
         "version_class": change.version_class,
+        "reverted_to": _reverted_to(change),
         "alerted": change.alertable,
         "old": _version_ref(change.old_version),
         "new": _version_ref(change.new_version),
@@ -159,6 +161,12 @@ def _version_in_force(session: Session, policy: PolicyRecord, at: datetime | Non
         when = f" on or before {at:%Y-%m-%d %H:%M:%S} UTC" if at else ""
         raise UsageError(f"no stored version of {policy.name!r}{when}")
     return version
+
+
+def _reverted_to(change: ChangeRecord | None) -> dict[str, Any] | None:
+    """The earlier version a reverted one returns to."""
+    earlier = change.reverted_to_version if change else None
+    return _version_ref(earlier) if earlier else None
 
 
 def _version_ref(version: VersionRecord) -> dict[str, Any]:

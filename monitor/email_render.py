@@ -69,6 +69,7 @@ class ChangeNotice:
     archive_url: str = "https://web.archive.org"
     change_id: int | None = None
     filtered_out: int = 0  # section changes a subscription's section filter left out of ``change``
+    reverted_to_timestamp: str | None = None  # the earlier version's capture, when the change is a revert
 
     @property
     def old_date(self) -> str | None:
@@ -172,7 +173,7 @@ def section_text(section: SectionChange, *, limit: int = SECTION_CHAR_LIMIT) -> 
 
 
 def captured_line(notice: ChangeNotice) -> str:
-    label = _version_label(notice.change.version_class)
+    label = _notice_label(notice)
     if notice.old_date is None:
         return f"Captured {notice.new_date} (first version) · {label}"
     return f"Captured {notice.old_date} → {notice.new_date} · {label}"
@@ -239,7 +240,7 @@ def html_block(notice: ChangeNotice, *, level: int) -> str:
 
 
 def _html_captured(notice: ChangeNotice) -> str:
-    label = _escape(_version_label(notice.change.version_class))
+    label = _escape(_notice_label(notice))
     new = _link(notice.wayback_url(notice.new_timestamp), notice.new_date)
     if notice.old_timestamp is None or notice.old_date is None:
         return f"Captured {new} (first version) · {label}"
@@ -370,6 +371,14 @@ def _cut_at_word(text: str, room: int) -> str:
 
 def _date(timestamp: str) -> str:
     return timestamp_to_datetime(timestamp).strftime("%Y-%m-%d")
+
+
+def _notice_label(notice: ChangeNotice) -> str:
+    """The version's class, naming the capture of the earlier version a revert returns to."""
+    label = _version_label(notice.change.version_class)
+    if notice.reverted_to_timestamp:
+        label += f" (captured {_date(notice.reverted_to_timestamp)})"
+    return label
 
 
 def _version_label(version_class: VersionClass) -> str:

@@ -152,6 +152,7 @@ class ChangeRecord(Base):
 
     old_version: Mapped[VersionRecord] = relationship(foreign_keys=[old_version_id])
     new_version: Mapped[VersionRecord] = relationship(foreign_keys=[new_version_id])
+    reverted_to_version: Mapped[VersionRecord | None] = relationship(foreign_keys=[reverted_to_version_id])
     sections: Mapped[list[SectionChangeRecord]] = relationship(
         order_by="SectionChangeRecord.position", cascade="all, delete-orphan"
     )

@@ -173,6 +173,16 @@ def test_text_names_the_version_class() -> None:
     assert "· Link-only change" in render_text(bluesky_notice(BLUESKY_LINKS))
 
 
+def test_text_and_html_name_the_capture_a_reverted_version_returns_to() -> None:
+    reverted = replace(
+        bluesky_notice(BLUESKY_LINKS),
+        change=Change(version_class=VersionClass.REVERTED),
+        reverted_to_timestamp="20240314123133",
+    )
+    assert "· Reverted to an earlier version (captured 2024-03-14)" in render_text(reverted)
+    assert "Reverted to an earlier version (captured 2024-03-14)" in render_html(reverted)
+
+
 def test_diff_command_quotes_a_policy_name_with_spaces() -> None:
     text = render_text(notice(COOKIES, name="Space-O Technologies"))
     assert "policy-monitor diff 'Space-O Technologies' --from" in text

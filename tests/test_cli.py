@@ -234,3 +234,13 @@ def test_alerts_preview_writes_the_html_part_to_a_file(polled: Path, tmp_path: P
     page = tmp_path / "alert.html"
     assert run(polled, "alerts", "preview", "Bluesky", "--html", str(page)).exit_code == 0
     assert page.read_text().lstrip().lower().startswith("<!doctype html>")
+
+
+def test_history_names_the_version_a_revert_returns_to(config: Path, fake_archive: FakeArchive) -> None:
+    fake_archive.add_history(HISTORY, URL, count=2)
+    fake_archive.add_capture(URL, "20250101000000", fake_archive.render_history_version(HISTORY, 0))
+    assert run(config, "poll").exit_code == 0
+    rows = json.loads(run(config, "history", "Bluesky", "--json").output)
+    first, last = rows[0], rows[-1]
+    assert (last["version_class"], last["reverted_to"]) == ("reverted", {k: first[k] for k in last["reverted_to"]})
+    assert f"reverted to v{first['id']} ({first['captured_at']})" in run(config, "history", "Bluesky").output

@@ -88,6 +88,7 @@ def notice_as_dict(notice: ChangeNotice) -> dict[str, Any]:
         "old": _capture(notice, notice.old_timestamp) if notice.old_timestamp else None,
         "new": _capture(notice, notice.new_timestamp),
         **change_as_dict(notice.change),
+        "reverted_to": _capture(notice, notice.reverted_to_timestamp) if notice.reverted_to_timestamp else None,
         "sections_filtered_out": notice.filtered_out,
         "diff_command": notice.diff_command,
     }
