@@ -102,7 +102,8 @@ def diff(obj: Context, name: str, since: str | None, until: str | None, as_json:
         click.echo(f"{name}: only one version, captured {result['new']['captured_at']}")
         return
     old, new = result["old"]["captured_at"], result["new"]["captured_at"]
-    click.echo(f"{name}: {old} -> {new} ({result['version_class'] or 'same'})")
+    version_class = _version_class(result) if result["version_class"] else "same"
+    click.echo(f"{name}: {old} -> {new} ({version_class})")
     print_section_changes(result["sections"])
 
 

@@ -130,12 +130,17 @@ def diff_versions(session: Session, name: str, since: datetime | None, until: da
     else:
         earlier = [v for v in queries.versions(session, policy.id) if v.captured_at < new.captured_at]
         if not earlier:
-            return {"policy": policy.name, "old": None, "new": _version_ref(new), "version_class": None, "sections": []}
+            only = {"old": None, "new": _version_ref(new), "version_class": None, "reverted_to": None}
+            return {"policy": policy.name, **only, "sections": []}
         old = earlier[-1]
     result: dict[str, Any] = {"policy": policy.name, "old": _version_ref(old), "new": _version_ref(new)}
     if old.id == new.id:
-        return {**result, "version_class": None, "sections": []}
-    return {**result, **change_as_dict(compare(old.markdown, new.markdown))}
+        return {**result, "version_class": None, "reverted_to": None, "sections": []}
+    compared = change_as_dict(compare(old.markdown, new.markdown))
+    stored = queries.change_between(session, old.id, new.id)  # consecutive: its class knows reverts too
+    if stored is not None:
+        compared["version_class"] = stored.version_class
+    return {**result, **compared, "reverted_to": _reverted_to(stored)}
 
 
 def changes_since(session: Session, since: datetime | None) -> list[dict[str, Any]]:

@@ -170,6 +170,15 @@ def changes_by_new_version(session: Session, policy_id: int) -> dict[int, Change
     return {change.new_version_id: change for change in rows}
 
 
+def change_between(session: Session, old_version_id: int, new_version_id: int) -> ChangeRecord | None:
+    """The stored change from one version to the next, if these two are consecutive."""
+    return session.scalar(
+        select(ChangeRecord).where(
+            ChangeRecord.old_version_id == old_version_id, ChangeRecord.new_version_id == new_version_id
+        )
+    )
+
+
 def changes_since(session: Session, since: datetime | None) -> list[tuple[ChangeRecord, str]]:
     """Every change whose new version was captured at or after ``since``, oldest first, with its policy name."""
     query = (

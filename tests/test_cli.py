@@ -244,3 +244,4 @@ def test_history_names_the_version_a_revert_returns_to(config: Path, fake_archiv
     first, last = rows[0], rows[-1]
     assert (last["version_class"], last["reverted_to"]) == ("reverted", {k: first[k] for k in last["reverted_to"]})
     assert f"reverted to v{first['id']} ({first['captured_at']})" in run(config, "history", "Bluesky").output
+    assert f"(reverted to v{first['id']} ({first['captured_at']}))" in run(config, "diff", "Bluesky").output
