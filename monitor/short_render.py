@@ -1,7 +1,9 @@
 """Short plain-text alerts for chat and push channels: a title line and a body of a few lines per change.
 
 Plain text on purpose: Apprise escapes it for each service's Markdown or HTML, so policy text never becomes
-markup (nor a mention) there.
+markup there. Mentions are ours to defuse: Discord pings ``@everyone``, ``@here`` and ``<@id>`` in a webhook's
+text, and Apprise sets no ``allowed_mentions``; archived text gets a zero-width space after each "@", so it reads
+the same and pings nobody.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from monitor.email_render import ChangeNotice, captured_line, headline, render_s
 
 MAX_SECTIONS = 8
 SNIPPET_CHARS = 240
+_NO_MENTION = "@\u200b"
 
 
 def short_title(content: ChangeNotice | Digest) -> str:
@@ -30,7 +33,8 @@ def short_text(content: ChangeNotice | Digest) -> str:
 def _notice_text(notice: ChangeNotice) -> str:
     lines = [headline(notice), captured_line(notice), ""]
     for section in notice.change.sections[:MAX_SECTIONS]:
-        lines += [f"• {section_heading(section)}", f"  {section_text(section, limit=SNIPPET_CHARS)}"]
+        heading, text = section_heading(section), section_text(section, limit=SNIPPET_CHARS)
+        lines += [f"• {_defused(heading)}", f"  {_defused(text)}"]
     hidden = len(notice.change.sections) - MAX_SECTIONS
     if hidden > 0:
         lines.append(f"• … and {hidden} more")
@@ -39,3 +43,8 @@ def _notice_text(notice: ChangeNotice) -> str:
 
 def _links(notice: ChangeNotice) -> str:
     return f"New version: {notice.wayback_url(notice.new_timestamp)}\nFull diff: {notice.diff_command}"
+
+
+def _defused(archived: str) -> str:
+    """Archived text that no chat service takes for a mention."""
+    return archived.replace("@", _NO_MENTION)

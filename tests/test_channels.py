@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import socket
+from dataclasses import replace
 
 import pytest
 
@@ -20,6 +21,7 @@ from monitor.channels import (
 )
 from monitor.digest_render import Digest
 from monitor.errors import DeliveryDeferred, DeliveryError
+from monitor.models import Change, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
 from tests.http_receiver import HttpReceiver
 from tests.notices import BLUESKY_URL, bluesky_notice, x_notice
 from tests.smtp_server import SmtpServer
@@ -186,6 +188,16 @@ def test_apprise_posts_the_subject_and_a_short_text_to_a_json_url(receiver: Http
     assert "• modified: Bluesky App Privacy Policy > Other Users You Share or Interact With" in payload["message"]
     assert "{+information, messages,+}" in payload["message"]
     assert answer.startswith("Apprise json://127.0.0.1") and answer.endswith("sent")
+
+
+def test_apprise_passes_on_no_mention_from_archived_text(receiver: HttpReceiver) -> None:
+    words = (WordOp(WordOpKind.INSERT, "Write to @everyone or <@1234> at privacy@bsky.app"),)
+    section = SectionChange(SectionChangeKind.MODIFIED, "Contact @here", "Contact @here", "", "", words)
+    content = replace(bluesky_notice(), change=Change(VersionClass.SUBSTANTIVE, sections=(section,)))
+    AppriseChannel(timeout=5).send(Delivery(content=content, target=apprise_delivery(receiver).target, key=KEY))
+    message = receiver.requests[0].json()["message"]
+    assert "@everyone" not in message and "@here" not in message and "<@1234>" not in message
+    assert "@\u200beveryone" in message and "privacy@\u200bbsky.app" in message
 
 
 def test_apprise_sends_to_a_form_url_too(receiver: HttpReceiver) -> None:
