@@ -1,4 +1,5 @@
-"""The archive's firewall cool-down, kept in the database so a restarted daemon does not knock again.
+"""The archive's firewall cool-down, kept in the database so a restarted daemon does not knock again, and
+remembered for a day after it ends so the next block still lasts twice as long.
 
 A block is per client IP (wayback-api.md §6), so it is recorded per machine; every daemon on the machine that
 shares the database honours it.
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from monitor.archive import WaybackArchive
+from monitor.ratelimit import BlockMemory
 from storage.db import Database
 from storage.repository import record_archive_block
 from storage.schema import ArchiveBlockRecord
@@ -21,19 +23,25 @@ def machine_name() -> str:
 
 
 def restore_archive_block(database: Database, archive: WaybackArchive) -> None:
-    """Resume a cool-down an earlier process on this machine recorded and that has not ended yet."""
+    """Resume the block an earlier process on this machine recorded: running, or ended but still remembered."""
     with database.reader() as session:
         record = session.get(ArchiveBlockRecord, (_host(archive), machine_name()))
-        until = record.blocked_until if record is not None else None
-    if until is not None and until > datetime.now(UTC):
-        archive.restore_block(until)
+        memory = BlockMemory(record.blocked_until, record.repeats) if record is not None else None
+    if memory is not None:
+        archive.restore_block(memory)
 
 
 def save_archive_block(database: Database, archive: WaybackArchive) -> None:
-    """Record the current cool-down, or clear a recorded one that is over."""
+    """Record the latest block, or forget one no longer remembered."""
+    last = archive.last_block()
     with database.transaction() as session:
         record_archive_block(
-            session, host=_host(archive), machine=machine_name(), until=archive.blocked_until(), now=datetime.now(UTC)
+            session,
+            host=_host(archive),
+            machine=machine_name(),
+            until=last.until if last else None,
+            repeats=last.repeats if last else 0,
+            now=datetime.now(UTC),
         )
 
 

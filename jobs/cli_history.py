@@ -188,7 +188,7 @@ def _print_status(result: dict[str, Any]) -> None:
     for block in result["archive_blocks"]:
         click.echo(
             f"ARCHIVE BLOCKED: {block['host']} refuses connections from {block['machine']}; "
-            f"no request is sent before {block['blocked_until']}"
+            f"no request is sent before {block['blocked_until']} (block #{block['block_number']})"
         )
     counts = result["alerts"]["counts"]
     states = ("pending", "held", "sent", "failed", "cancelled")

@@ -218,7 +218,13 @@ def _alert_row(alert: AlertRecord) -> dict[str, Any]:
 def archive_blocks(session: Session) -> list[dict[str, Any]]:
     """Firewall cool-downs the archive imposed that are still running, per machine."""
     return [
-        {"host": b.host, "machine": b.machine, "blocked_until": _iso(b.blocked_until), "since": _iso(b.recorded_at)}
+        {
+            "host": b.host,
+            "machine": b.machine,
+            "blocked_until": _iso(b.blocked_until),
+            "block_number": b.repeats + 1,  # in a row: each cool-down twice the one before
+            "since": _iso(b.recorded_at),
+        }
         for b in queries.archive_blocks(session, now=datetime.now(UTC))
     ]
 

@@ -26,7 +26,7 @@ from monitor.cdx import CdxPage, parse_cdx, resolve_revisits
 from monitor.errors import ArchiveError, CaptureUnavailable
 from monitor.models import Capture, CaptureOutcome, Snapshot, datetime_to_timestamp, timestamp_to_datetime
 from monitor.quality import low_quality_reason
-from monitor.ratelimit import Family, HostGate, attach_gate, detach_gate
+from monitor.ratelimit import BlockMemory, Family, HostGate, attach_gate, detach_gate
 from monitor.transport import BodyTooLarge, Transport, TransportSettings, read_body, ungzip_payload
 
 logger = logging.getLogger(__name__)
@@ -72,9 +72,13 @@ class WaybackArchive:
         """The end (UTC) of the current firewall cool-down, or None."""
         return self.gate.blocked_until()
 
-    def restore_block(self, until: datetime) -> None:
-        """Resume a cool-down an earlier process recorded; nothing is sent to the archive before ``until``."""
-        self.gate.restore_block(until)
+    def last_block(self) -> BlockMemory | None:
+        """The latest firewall block while it still makes the next one longer (see ``HostGate.last_block``)."""
+        return self.gate.last_block()
+
+    def restore_block(self, memory: BlockMemory) -> None:
+        """Resume a block an earlier process recorded; nothing is sent to the archive before it ends."""
+        self.gate.restore_block(memory)
 
     def unavailable_for(self) -> float:
         """Seconds before any request may be sent (a 429 pause or a firewall cool-down); 0 when free."""

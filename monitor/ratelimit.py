@@ -58,6 +58,15 @@ class GateSettings:
 
 
 @dataclass(frozen=True)
+class BlockMemory:
+    """The latest firewall block: when it ends (or ended), and how many blocks came right before it (each one
+    doubles the next cool-down). Kept across restarts by the caller."""
+
+    until: datetime
+    repeats: int
+
+
+@dataclass(frozen=True)
 class Backoff:
     """A period in which no request may be sent: ``kind`` is "pause" (429) or "block" (firewall)."""
 
@@ -239,17 +248,27 @@ class HostGate:
                 return None
             return self._block_until_wall
 
-    def restore_block(self, until: datetime) -> None:
-        """Resume a cool-down recorded by an earlier process (the database keeps it across restarts)."""
-        wall = datetime.now(UTC)
-        seconds = (until - wall).total_seconds()
-        if seconds <= 0:
-            return
+    def last_block(self) -> BlockMemory | None:
+        """The latest block, while it still counts for the growth of the next one; None if there is none."""
         with self._lock:
-            if self._block_until_wall is not None and self._block_until_wall >= until:
+            end = self._last_block_end
+            if end is None or datetime.now(UTC) - end >= _BLOCK_MEMORY:
+                return None
+            return BlockMemory(end, self._blocks)
+
+    def restore_block(self, memory: BlockMemory) -> None:
+        """Resume what an earlier process recorded (the database keeps it across restarts): a cool-down that has
+        not ended holds every request back until it does; an ended one still doubles the next."""
+        wall = datetime.now(UTC)
+        seconds = (memory.until - wall).total_seconds()
+        with self._lock:
+            if self._last_block_end is not None and self._last_block_end >= memory.until:
                 return
-            self._set_block(time.monotonic(), wall, seconds, "restored")
-        logger.error("the archive %s is in a firewall cool-down until %s", self.host, until.isoformat())
+            if seconds > 0:
+                self._set_block(time.monotonic(), wall, seconds, "restored")
+            self._last_block_end, self._blocks = memory.until, memory.repeats
+        if seconds > 0:
+            logger.error("the archive %s is in a firewall cool-down until %s", self.host, memory.until.isoformat())
 
     @property
     def backoffs(self) -> list[Backoff]:

@@ -356,17 +356,22 @@ def _finish_alert(session: Session, alert_id: int, **values: object) -> None:
     )
 
 
-def record_archive_block(session: Session, *, host: str, machine: str, until: datetime | None, now: datetime) -> None:
-    """Remember (or, with ``until`` None, forget) a firewall cool-down of ``host`` for this machine."""
+def record_archive_block(
+    session: Session, *, host: str, machine: str, until: datetime | None, repeats: int = 0, now: datetime
+) -> None:
+    """Remember (or, with ``until`` None, forget) the latest firewall cool-down of ``host`` for this machine and
+    how many blocks came right before it."""
     record = session.get(ArchiveBlockRecord, (host, machine))
     if until is None:
         if record is not None:
             session.delete(record)
         return
     if record is None:
-        session.add(ArchiveBlockRecord(host=host, machine=machine, blocked_until=until, recorded_at=now))
+        session.add(
+            ArchiveBlockRecord(host=host, machine=machine, blocked_until=until, repeats=repeats, recorded_at=now)
+        )
     else:
-        record.blocked_until, record.recorded_at = until, now
+        record.blocked_until, record.repeats, record.recorded_at = until, repeats, now
 
 
 def claim_owners(session: Session) -> set[str]:

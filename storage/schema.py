@@ -255,11 +255,13 @@ class AlertRecord(Base):
 
 
 class ArchiveBlockRecord(Base):
-    """A firewall cool-down the archive imposed on one machine (its IP), kept so a restart does not knock again."""
+    """The latest firewall cool-down the archive imposed on one machine (its IP), kept so that a restart neither
+    knocks again during it nor forgets, for a day after it, that the next block should last twice as long."""
 
     __tablename__ = "archive_blocks"
 
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
     machine: Mapped[str] = mapped_column(String(255), primary_key=True)
-    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)  # past once the cool-down is over
+    repeats: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # blocks right before this one
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

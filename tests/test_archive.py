@@ -20,6 +20,7 @@ from monitor.archive import WaybackArchive
 from monitor.archive_settings import ArchiveSettings
 from monitor.errors import ArchiveBlocked, ArchiveError, CaptureUnavailable, RateLimited
 from monitor.models import Capture
+from monitor.ratelimit import BlockMemory
 from tests.corpus import WAYBACK
 from tests.fake_archive import FakeArchive
 
@@ -600,10 +601,29 @@ def test_a_restored_block_keeps_every_request_back_until_it_ends(
     archive: WaybackArchive, fake_archive: FakeArchive
 ) -> None:
     until = datetime.now(UTC) + timedelta(seconds=0.3)
-    archive.restore_block(until)
+    archive.restore_block(BlockMemory(until, repeats=0))
     with pytest.raises(ArchiveBlocked):
         archive.list_captures(URL)
     assert fake_archive.requests == [] and archive.blocked_until() == until
     time.sleep(0.35)
     archive.list_captures(URL)
     assert len(fake_archive.requests) == 1
+
+
+def test_a_block_that_ended_before_a_restart_still_doubles_the_next(
+    make_client: MakeClient, fake_archive: FakeArchive
+) -> None:
+    client = make_client(retries=5, block_cooldown=0.2)
+    client.restore_block(BlockMemory(datetime.now(UTC) - timedelta(minutes=5), repeats=1))
+    assert client.blocked_until() is None and fake_archive.requests == []
+    fake_archive.block_now(5.0)
+    with pytest.raises(ArchiveBlocked) as caught:
+        client.list_captures(URL)
+    assert caught.value.retry_after == 0.8  # block #3: 0.2 s doubled twice
+    assert client.last_block() == BlockMemory(client.blocked_until(), repeats=2)  # type: ignore[arg-type]
+
+
+def test_a_block_ended_over_a_day_ago_is_forgotten(make_client: MakeClient) -> None:
+    client = make_client()
+    client.restore_block(BlockMemory(datetime.now(UTC) - timedelta(days=2), repeats=4))
+    assert client.last_block() is None

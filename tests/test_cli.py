@@ -196,7 +196,7 @@ def test_a_firewall_block_is_shown_by_status_and_honoured_after_a_restart(
     fake_archive.block_now(0.5)  # the archive listens again long before our cool-down ends
     assert "refuses connections" in run(config, "poll").output
     status = run(config, "status")
-    assert "ARCHIVE BLOCKED: 127.0.0.1" in status.output
+    assert "ARCHIVE BLOCKED: 127.0.0.1" in status.output and "(block #1)" in status.output
     time.sleep(0.6)
     fake_archive.clear_requests()
     run(config, "poll")  # a new process would open a new client: the block comes back from the database

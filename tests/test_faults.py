@@ -268,6 +268,20 @@ def test_a_firewall_block_stops_the_whole_run_and_nothing_is_sent_until_the_cool
     assert_silent_during_backoffs(app, fake_archive)
 
 
+def test_the_doubling_of_firewall_blocks_survives_a_restart(fake_archive: FakeArchive, sqlite_url: str) -> None:
+    add_histories(fake_archive)
+    fake_archive.block_now(1.5)
+    app = next(_app(fake_archive, sqlite_url, POLICIES))
+    poll_due(app)
+    time.sleep(app.archive.unavailable_for())
+    app.close()  # the daemon stops after its block is over, while the archive still refuses
+    restarted = next(_app(fake_archive, sqlite_url, POLICIES))
+    poll_due(restarted, names=NAMES)
+    (block,) = [b for b in restarted.archive.gate.backoffs if b.kind == "block"]
+    restarted.close()
+    assert round(block.end - block.start, 2) == 2.0
+
+
 def test_a_policy_left_unpolled_by_a_block_keeps_no_poll_time_and_stays_due(
     app: App, fake_archive: FakeArchive
 ) -> None:
