@@ -7,8 +7,9 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from storage.schema import (
@@ -126,22 +127,37 @@ def claim_due_policies(
     session: Session, *, owner: str, now: datetime, limit: int, lease: timedelta, names: Sequence[str] = ()
 ) -> list[PolicyRecord]:
     """Claim up to ``limit`` due policies for ``owner``; rows another daemon holds are skipped, not waited for."""
-    query = (
-        select(PolicyRecord)
+    due = (
+        select(PolicyRecord.id)
         .where(PolicyRecord.active.is_(True))
         .where((PolicyRecord.claim_expires_at.is_(None)) | (PolicyRecord.claim_expires_at < now))
         .order_by(PolicyRecord.next_poll_at.is_not(None), PolicyRecord.next_poll_at, PolicyRecord.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
     if names:
-        query = query.where(PolicyRecord.name.in_(names))
+        due = due.where(PolicyRecord.name.in_(names))
     else:
-        query = query.where((PolicyRecord.next_poll_at.is_(None)) | (PolicyRecord.next_poll_at <= now))
-    claimed = list(session.scalars(query))
-    for record in claimed:
-        record.claimed_by, record.claim_expires_at = owner, now + lease
-    return claimed
+        due = due.where((PolicyRecord.next_poll_at.is_(None)) | (PolicyRecord.next_poll_at <= now))
+    claimed = _claim(session, PolicyRecord, due, owner=owner, until=now + lease)
+    return sorted(claimed, key=lambda p: (p.next_poll_at is not None, p.next_poll_at or now, p.id))
+
+
+_Claimable = TypeVar("_Claimable", PolicyRecord, AlertRecord)
+
+
+def _claim(
+    session: Session, table: type[_Claimable], due: Select[int], *, owner: str, until: datetime
+) -> list[_Claimable]:
+    """Claim the rows whose ids ``due`` selects, in one UPDATE: atomic on SQLite, which has no row locks (two
+    processes, or threads, never claim one row), and skipping rows locked by another claimer on PostgreSQL."""
+    statement = (
+        update(table)
+        .where(table.id.in_(due.with_for_update(skip_locked=True).scalar_subquery()))
+        .values(claimed_by=owner, claim_expires_at=until)
+        .returning(table)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return list(session.scalars(statement))
 
 
 def finish_poll(session: Session, policy_id: int, *, now: datetime, next_poll_at: datetime, error: str | None) -> None:
@@ -316,19 +332,16 @@ def claim_pending_alerts(
     session: Session, *, owner: str, now: datetime, limit: int, lease: timedelta
 ) -> list[AlertRecord]:
     """Claim pending alerts that are due; another sender's claimed rows are skipped."""
-    query = (
-        select(AlertRecord)
+    due = (
+        select(AlertRecord.id)
         .where(AlertRecord.status == "pending")
         .where(AlertRecord.next_attempt_at <= now)
         .where((AlertRecord.claim_expires_at.is_(None)) | (AlertRecord.claim_expires_at < now))
         .order_by(AlertRecord.next_attempt_at, AlertRecord.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
-    claimed = list(session.scalars(query))
-    for alert in claimed:
-        alert.claimed_by, alert.claim_expires_at = owner, now + lease
-    return claimed
+    claimed = _claim(session, AlertRecord, due, owner=owner, until=now + lease)
+    return sorted(claimed, key=lambda a: (a.next_attempt_at, a.id))
 
 
 def mark_alert_sent(session: Session, alert_id: int, *, now: datetime, response: str) -> None:

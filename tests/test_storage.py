@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -38,6 +41,7 @@ from storage.subscriptions import (
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -172,6 +176,29 @@ def test_a_due_policy_is_claimed_by_one_owner_only(database: Database) -> None:
         second = claim_due_policies(session, owner="two", now=NOW, limit=10, lease=timedelta(hours=1))
     assert sorted(p.name for p in first) == ["A", "B"]
     assert second == []
+
+
+def test_claimers_racing_in_separate_connections_never_share_a_policy(database_url: str, database: Database) -> None:
+    specs = [PolicySpec(f"P{n:02d}", f"https://p{n}.example/privacy", f"p{n}.example") for n in range(20)]
+    with database.transaction() as session:
+        sync_policies(session, specs)
+    start = threading.Barrier(2)
+
+    def claimer(owner: str) -> list[str]:
+        own = open_database(database_url)  # its own engine: another daemon, or a cron job beside the daemon
+        try:
+            start.wait()
+            with own.transaction() as session:
+                names = [p.name for p in claim_due_policies(session, owner=owner, now=NOW, limit=15, lease=HOUR)]
+                time.sleep(0.2)  # hold the claim transaction open while the other one runs
+            return names
+        finally:
+            own.dispose()
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(claimer, ["one", "two"])
+    assert not set(first) & set(second)
+    assert len(first) + len(second) == 20
 
 
 def test_an_expired_claim_can_be_taken_over(database: Database) -> None:
