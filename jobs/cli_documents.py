@@ -39,10 +39,17 @@ def extract(file: Path, url: str, timestamp: str, site: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def compare(old: Path, new: Path, as_json: bool) -> None:
     """Compare two Markdown files section by section, as the monitor compares versions (no database)."""
-    change = compare_texts(old.read_text(encoding="utf-8"), new.read_text(encoding="utf-8"))
+    change = compare_texts(_markdown(old), _markdown(new))
     result = change_as_dict(change)
     if as_json:
         print_json(result)
         return
     click.echo(f"{old} -> {new} ({result['version_class']})")
     print_section_changes(result["sections"])
+
+
+def _markdown(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        fail(f"{path}: not UTF-8 text (byte {error.start} cannot be read): save it as UTF-8 Markdown")

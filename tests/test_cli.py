@@ -86,6 +86,14 @@ def test_a_history_question_loads_neither_the_archive_client_nor_the_channels_no
     assert done.stdout.splitlines()[-1] == "[]"
 
 
+def test_compare_refuses_a_file_that_is_not_utf8_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "old.md").write_bytes(b"\xff\xfe# Politique de confidentialit\xe9\n")
+    (tmp_path / "new.md").write_text("# Privacy\n")
+    result = CliRunner().invoke(cli, ["compare", str(tmp_path / "old.md"), str(tmp_path / "new.md")])
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("not UTF-8 text (byte 0 cannot be read): save it as UTF-8 Markdown")
+
+
 def test_extract_prints_the_reference_header_line_of_a_snapshot() -> None:
     html = SNAPSHOTS / "00extreme.com" / "20120617142727.html"
     reference = (SNAPSHOTS / "00extreme.com" / "20120617142727.md").read_text().splitlines()[0]
