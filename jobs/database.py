@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
 from jobs.config import Settings
-from storage.db import Database, open_database
+from monitor.errors import DatabaseUnavailable
+from storage.db import Database, NewerSchema, open_database
 from storage.repository import PolicySpec, sync_policies
 from storage.subscriptions import sync_config_subscriptions
 
@@ -13,8 +17,28 @@ from storage.subscriptions import sync_config_subscriptions
 def open_configured_database(settings: Settings) -> Database:
     """Open the database (upgrading its schema when behind) and make its policies and config subscriptions
     match the config, so that every command, reading or writing, sees the policies the config lists."""
-    database = open_database(settings.database_url)
+    try:
+        database = open_database(settings.database_url)
+    except NewerSchema as error:
+        raise DatabaseUnavailable(f"{error}: run the newer policy-monitor, or restore an older database") from None
+    except (ArgumentError, DBAPIError, OSError) as error:  # OSError: the SQLite file's folder cannot be made
+        shown = _shown(settings.database_url)
+        raise DatabaseUnavailable(f"cannot open the database {shown}: {_reason(error)}") from None
     with database.transaction() as session:
         sync_policies(session, [PolicySpec(name=p.name, url=p.url, site=p.site) for p in settings.policies])
         sync_config_subscriptions(session, list(settings.subscriptions), now=datetime.now(UTC))
     return database
+
+
+def _shown(url: str) -> str:
+    """The URL without its password (it may hold one though secrets belong in the environment)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
+
+
+def _reason(error: Exception) -> str:
+    """The driver's own first line, without SQLAlchemy's wrapping and links."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__

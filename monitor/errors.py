@@ -16,6 +16,11 @@ class ConfigError(MonitorError):
     """The configuration is unusable; the message names the key (and line, where known)."""
 
 
+class DatabaseUnavailable(MonitorError):
+    """The configured database cannot be opened: a malformed URL, an unknown driver, a server that does not
+    answer, or a schema written by a newer policy-monitor."""
+
+
 class SubscriptionError(ConfigError):
     """A subscription is unusable: a bad policy pattern, section filter, version class, mode, channel or target."""
 

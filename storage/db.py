@@ -45,6 +45,14 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class NewerSchema(Exception):
+    """The database was migrated by a newer program than this one (its revision is past ``SCHEMA_HEAD``)."""
+
+    def __init__(self, revision: str) -> None:
+        super().__init__(f"the database schema is at revision {revision}, newer than this program's {SCHEMA_HEAD}")
+        self.revision = revision
+
+
 def schema_revision(engine: Engine) -> str | None:
     """The migration a database is at, or None for a database never migrated."""
     with engine.connect() as connection:
@@ -76,7 +84,11 @@ class Database:
 
 def open_database(url: str, *, upgrade: bool = True) -> Database:
     engine = make_engine(url)
-    if upgrade and schema_revision(engine) != SCHEMA_HEAD:
+    revision = schema_revision(engine) if upgrade else SCHEMA_HEAD
+    if revision is not None and revision > SCHEMA_HEAD:  # revisions are zero-padded sequence numbers
+        engine.dispose()
+        raise NewerSchema(revision)
+    if revision != SCHEMA_HEAD:
         from storage.migrate import upgrade_schema  # see storage.migrate: only when the schema is behind
 
         upgrade_schema(engine)

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, text
 
 from jobs.cli import COMMANDS, cli
 from tests.corpus import SNAPSHOTS
@@ -253,3 +254,37 @@ def test_history_names_the_version_a_revert_returns_to(config: Path, fake_archiv
     assert (last["version_class"], last["reverted_to"]) == ("reverted", {k: first[k] for k in last["reverted_to"]})
     assert f"reverted to v{first['id']} ({first['captured_at']})" in run(config, "history", "Bluesky").output
     assert f"(reverted to v{first['id']} ({first['captured_at']}))" in run(config, "diff", "Bluesky").output
+
+
+def storage_config(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "storage.toml"
+    path.write_text(f'[storage]\nurl = "{url}"\n')
+    return path
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("nosuchdb://x", "cannot open the database nosuchdb://x: Can't load plugin"),
+        ("postgresql://u:s3cret@127.0.0.1:1/x", "cannot open the database postgresql://u:***@127.0.0.1:1/x:"),
+    ],
+)
+def test_a_database_that_cannot_be_opened_is_one_line_without_its_password(tmp_path: Path, url: str, said: str) -> None:
+    result = run(storage_config(tmp_path, url), "list")
+    assert result.exit_code == 2
+    assert said in result.output and "s3cret" not in result.output and "Traceback" not in result.output
+
+
+def test_a_database_from_a_newer_policy_monitor_is_refused_untouched(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'pm.db'}"
+    config = storage_config(tmp_path, url)
+    assert run(config, "list").exit_code == 0
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    result = run(config, "list")
+    assert result.exit_code == 2
+    assert "schema is at revision 9999, newer than this program's" in result.output
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
+    engine.dispose()
