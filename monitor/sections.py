@@ -490,8 +490,8 @@ def _kept(events: Sequence[_Event], chars: int, markdown: str) -> list[_Event]:
 def _reads_alike_from(event: _Event, old: str, start: int, previous_end: int) -> bool:
     """Whether the new text parses from this heading on as if alone, up to the change at ``start``: all before
     it is parsed alike (what lies between the change ending at ``previous_end`` and this one is unchanged,
-    the empty line before it included), and so is an ATX heading's own line (a lead-in just before may look
-    ahead into it)."""
+    the empty line before it included), and so is an ATX heading's own line (no lead-in above reaches past
+    it: a heading ends a paragraph)."""
     if event.anchor == "blank":
         return previous_end <= event.offset - 2 and event.offset <= start
     return event.anchor == "atx" and previous_end < event.offset and -1 < old.find("\n", event.offset) < start
@@ -576,9 +576,10 @@ def _lead_in(text: str, at: int, line_end: int) -> tuple[str, str, int] | None:
     joined = line
     while _LEAD_IN.match(joined) is None and end < len(text) and used < 3:
         next_end = _line_end(text, end + 1)
-        if _blank(text[end + 1 : next_end]):
-            break
-        joined += "\n" + text[end + 1 : next_end]
+        following = text[end + 1 : next_end]
+        if _blank(following) or _ATX.match(following) or _FENCE.match(following):
+            break  # the paragraph ends at an empty line; a heading or a fence interrupts it
+        joined += "\n" + following
         end, used = next_end, used + 1
     match = _LEAD_IN.match(joined)
     if match is None or _ONLY_LINK.match(match.group("title")):

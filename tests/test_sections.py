@@ -107,6 +107,11 @@ def test_a_bold_lead_in_keeps_the_rest_of_its_paragraph_as_text() -> None:
     assert cookies.text.startswith('Third parties may be placing or reading "cookies"')
 
 
+def test_a_bold_run_left_open_stops_at_the_heading_below_it() -> None:
+    sections = split_sections("Intro\n\n**Ads\n## Sharing\n**Ads.** We show ads.\n")
+    assert [s.path for s in sections] == [("Preamble",), ("Sharing",), ("Sharing", "Ads")]
+
+
 def test_bold_lead_in_list_item_starts_a_section() -> None:
     sections = split_sections((SNAPSHOTS / "00extreme.com" / "20120617142727.md").read_text())
 
@@ -264,6 +269,7 @@ LINES = st.sampled_from(
         "## Sharing",
         "# Terms",
         "**Ads.** We show ads.",
+        "**Ads",
         "* **Partners.** We work with partners.",
         "* an item",
         "1. Definitions",
