@@ -21,7 +21,8 @@ def open_configured_database(settings: Settings) -> Database:
         database = open_database(settings.database_url)
     except NewerSchema as error:
         raise DatabaseUnavailable(f"{error}: run the newer policy-monitor, or restore an older database") from None
-    except (ArgumentError, DBAPIError, OSError) as error:  # OSError: the SQLite file's folder cannot be made
+    # ValueError: a port that is no number; ImportError: a driver not installed; OSError: a folder not makeable
+    except (ArgumentError, DBAPIError, ValueError, ImportError, OSError) as error:
         shown = _shown(settings.database_url)
         raise DatabaseUnavailable(f"cannot open the database {shown}: {_reason(error)}") from None
     with database.transaction() as session:
@@ -34,8 +35,9 @@ def _shown(url: str) -> str:
     """The URL without its password (it may hold one though secrets belong in the environment)."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return repr(url)
+    except (ArgumentError, ValueError):  # unparseable: drop whatever stands before the host
+        head, at, host = url.rpartition("@")
+        return f"{head.split('//')[0]}//***@{host}" if at else url
 
 
 def _reason(error: Exception) -> str:

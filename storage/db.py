@@ -84,12 +84,20 @@ class Database:
 
 def open_database(url: str, *, upgrade: bool = True) -> Database:
     engine = make_engine(url)
-    revision = schema_revision(engine) if upgrade else SCHEMA_HEAD
-    if revision is not None and revision > SCHEMA_HEAD:  # revisions are zero-padded sequence numbers
+    try:
+        if upgrade:
+            _bring_to_head(engine)
+    except BaseException:
         engine.dispose()
+        raise
+    return Database(engine)
+
+
+def _bring_to_head(engine: Engine) -> None:
+    revision = schema_revision(engine)
+    if revision is not None and revision > SCHEMA_HEAD:  # revisions are zero-padded sequence numbers
         raise NewerSchema(revision)
     if revision != SCHEMA_HEAD:
         from storage.migrate import upgrade_schema  # see storage.migrate: only when the schema is behind
 
         upgrade_schema(engine)
-    return Database(engine)

@@ -267,6 +267,9 @@ def storage_config(tmp_path: Path, url: str) -> Path:
     [
         ("nosuchdb://x", "cannot open the database nosuchdb://x: Can't load plugin"),
         ("postgresql://u:s3cret@127.0.0.1:1/x", "cannot open the database postgresql://u:***@127.0.0.1:1/x:"),
+        ("postgresql//u:s3cret@127.0.0.1/x", "cannot open the database postgresql//***@127.0.0.1/x:"),
+        ("postgresql://u:s3cret@127.0.0.1:port/x", "cannot open the database postgresql://***@127.0.0.1:port/x:"),
+        ("mysql+nosuchdriver://u:s3cret@127.0.0.1/x", "cannot open the database mysql+nosuchdriver://u:***@"),
     ],
 )
 def test_a_database_that_cannot_be_opened_is_one_line_without_its_password(tmp_path: Path, url: str, said: str) -> None:
