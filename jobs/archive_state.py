@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from monitor.archive import WaybackArchive
-from monitor.ratelimit import BlockMemory
+from monitor.ratelimit import BLOCK_MEMORY, BlockMemory
 from storage.db import Database
 from storage.repository import record_archive_block
 from storage.schema import ArchiveBlockRecord
@@ -32,8 +32,9 @@ def restore_archive_block(database: Database, archive: WaybackArchive) -> None:
 
 
 def save_archive_block(database: Database, archive: WaybackArchive) -> None:
-    """Record the latest block, or forget one no longer remembered."""
-    last = archive.last_block()
+    """Record this process's latest block, unless the database holds a later one; forget one no longer
+    remembered."""
+    last, now = archive.last_block(), datetime.now(UTC)
     with database.transaction() as session:
         record_archive_block(
             session,
@@ -41,7 +42,8 @@ def save_archive_block(database: Database, archive: WaybackArchive) -> None:
             machine=machine_name(),
             until=last.until if last else None,
             repeats=last.repeats if last else 0,
-            now=datetime.now(UTC),
+            now=now,
+            forget_before=now - BLOCK_MEMORY,
         )
 
 

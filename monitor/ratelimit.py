@@ -35,7 +35,7 @@ _REPEAT_WINDOW = 10.0
 _SLOWDOWN_STEP = 2.0
 _SLOWDOWN_MAX = 64.0
 # A block this long after the previous one ended starts again from the base cool-down.
-_BLOCK_MEMORY = timedelta(days=1)
+BLOCK_MEMORY = timedelta(days=1)
 _SENT_LOG = 100_000
 
 
@@ -213,7 +213,7 @@ class HostGate:
     def _open_breaker(self, error: str) -> ArchiveBlocked:
         now, wall = time.monotonic(), datetime.now(UTC)
         with self._lock:
-            recent = self._last_block_end is not None and wall - self._last_block_end < _BLOCK_MEMORY
+            recent = self._last_block_end is not None and wall - self._last_block_end < BLOCK_MEMORY
             self._blocks = self._blocks + 1 if recent else 0
             cooldown = min(self.settings.block_cooldown * 2**self._blocks, self.settings.block_cooldown_max)
             refusals, number = self._refusals, self._blocks + 1
@@ -252,7 +252,7 @@ class HostGate:
         """The latest block, while it still counts for the growth of the next one; None if there is none."""
         with self._lock:
             end = self._last_block_end
-            if end is None or datetime.now(UTC) - end >= _BLOCK_MEMORY:
+            if end is None or datetime.now(UTC) - end >= BLOCK_MEMORY:
                 return None
             return BlockMemory(end, self._blocks)
 

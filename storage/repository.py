@@ -370,21 +370,29 @@ def _finish_alert(session: Session, alert_id: int, **values: object) -> None:
 
 
 def record_archive_block(
-    session: Session, *, host: str, machine: str, until: datetime | None, repeats: int = 0, now: datetime
+    session: Session,
+    *,
+    host: str,
+    machine: str,
+    until: datetime | None,
+    repeats: int = 0,
+    now: datetime,
+    forget_before: datetime,
 ) -> None:
-    """Remember (or, with ``until`` None, forget) the latest firewall cool-down of ``host`` for this machine and
-    how many blocks came right before it."""
+    """Keep the latest firewall cool-down of ``host`` for this machine (``until``, None for none) and how many
+    blocks came right before it. A block already recorded that ends later is kept (another process on the
+    machine saw it); one that ended before ``forget_before`` is forgotten."""
     record = session.get(ArchiveBlockRecord, (host, machine))
-    if until is None:
-        if record is not None:
-            session.delete(record)
+    if record is not None and record.blocked_until < forget_before:
+        session.delete(record)
+        session.flush()
+        record = None
+    if until is None or (record is not None and record.blocked_until >= until):
         return
     if record is None:
-        session.add(
-            ArchiveBlockRecord(host=host, machine=machine, blocked_until=until, repeats=repeats, recorded_at=now)
-        )
-    else:
-        record.blocked_until, record.repeats, record.recorded_at = until, repeats, now
+        record = ArchiveBlockRecord(host=host, machine=machine)
+        session.add(record)
+    record.blocked_until, record.repeats, record.recorded_at = until, repeats, now
 
 
 def claim_owners(session: Session) -> set[str]:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from storage import queries
@@ -32,6 +32,7 @@ from storage.repository import (
     store_snapshot,
     sync_policies,
 )
+from storage.schema import ArchiveBlockRecord
 from storage.subscriptions import (
     active_subscriptions,
     add_subscription,
@@ -127,16 +128,42 @@ def test_a_redirect_captures_digest_does_not_stand_for_the_page_stored_with_it(d
         assert queries.snapshot_for_digest(session, "EMPTY-BODY") is None
 
 
-def test_a_firewall_block_is_remembered_per_host_and_machine_until_it_ends(database: Database) -> None:
-    with database.transaction() as session:
-        record_archive_block(session, host="web.archive.org", machine="m1", until=NOW + timedelta(hours=1), now=NOW)
-        record_archive_block(session, host="web.archive.org", machine="m2", until=NOW - timedelta(hours=1), now=NOW)
+def record_block(db: Database, machine: str, until: datetime | None, repeats: int = 0) -> None:
+    with db.transaction() as session:
+        record_archive_block(
+            session,
+            host="web.archive.org",
+            machine=machine,
+            until=until,
+            repeats=repeats,
+            now=NOW,
+            forget_before=NOW - timedelta(days=1),
+        )
+
+
+def recorded_blocks(db: Database) -> list[tuple[str, datetime, int]]:
+    with db.reader() as session:
+        return [(b.machine, b.blocked_until, b.repeats) for b in session.scalars(select(ArchiveBlockRecord))]
+
+
+def test_running_firewall_blocks_are_listed_per_host_and_machine(database: Database) -> None:
+    record_block(database, "m1", NOW + HOUR)
+    record_block(database, "m2", NOW - HOUR)
     with database.reader() as session:
         assert [b.machine for b in queries.archive_blocks(session, now=NOW)] == ["m1"]
-    with database.transaction() as session:
-        record_archive_block(session, host="web.archive.org", machine="m1", until=None, now=NOW)
-    with database.reader() as session:
-        assert queries.archive_blocks(session, now=NOW) == []
+
+
+def test_a_later_block_another_process_recorded_is_kept(database: Database) -> None:
+    record_block(database, "m1", NOW + 2 * HOUR, repeats=1)
+    record_block(database, "m1", NOW + HOUR)  # a process that saw an earlier block
+    record_block(database, "m1", None)  # one that saw none
+    assert recorded_blocks(database) == [("m1", NOW + 2 * HOUR, 1)]
+
+
+def test_a_block_ended_longer_ago_than_it_is_remembered_is_forgotten(database: Database) -> None:
+    record_block(database, "m1", NOW - timedelta(days=2), repeats=3)
+    record_block(database, "m1", None)
+    assert recorded_blocks(database) == []
 
 
 def test_recording_a_capture_moves_the_cursor_forward_only(database: Database) -> None:
