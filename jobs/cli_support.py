@@ -44,7 +44,8 @@ class Context:
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
-        """A session on the configured database, for commands that answer questions: no archive client."""
+        """A session on the configured database, for commands that answer questions. Opening it still upgrades
+        the schema when behind and syncs the config's policies and subscriptions; no archive client is made."""
         database = open_configured_database(self.settings())
         try:
             with database.reader() as session:

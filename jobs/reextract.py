@@ -105,9 +105,9 @@ def _append(rebuild: _Rebuild, capture: CaptureRecord, document: Document) -> No
 
 
 def _store(
-    session: Session, policy_id: int, captures: list[CaptureRecord], rebuild: _Rebuild, old_texts: dict[int, str]
+    session: Session, policy_id: int, captures: list[CaptureRecord], rebuild: _Rebuild, superseded: dict[int, str]
 ) -> None:
-    """The rebuilt chain stored over the old one (``old_texts``: version id -> markdown), which is superseded."""
+    """The rebuilt chain stored over the old one (``superseded``: version id -> markdown)."""
     supersede_versions(session, policy_id, now=datetime.now(UTC))
     by_id = {capture.id: capture for capture in captures}
     seen: dict[str, int] = {}  # text hash -> newest version id with it, to name reverts
@@ -121,7 +121,7 @@ def _store(
             previous=previous,
             reverted_to=seen.get(link.version.text_hash),
             alert_on=None,
-            earlier=_earlier(by_id[link.capture_ids[0]], old_texts),
+            earlier=_earlier(by_id[link.capture_ids[0]], superseded),
         )
         seen[link.version.text_hash] = version_id
         previous = (version_id, link.version.markdown)
@@ -131,10 +131,10 @@ def _store(
         relink_capture(session, capture_id, outcome=CaptureOutcome.NOT_EXTRACTABLE, reason=reason, version_id=None)
 
 
-def _earlier(capture: CaptureRecord, old_texts: dict[int, str]) -> tuple[int, str] | None:
+def _earlier(capture: CaptureRecord, superseded: dict[int, str]) -> tuple[int, str] | None:
     """The superseded version that showed this capture (before the relink), to lend its section ids."""
     version_id = capture.version_id
-    return (version_id, old_texts[version_id]) if version_id in old_texts else None
+    return (version_id, superseded[version_id]) if version_id in superseded else None
 
 
 def _relink(session: Session, capture: CaptureRecord, version_id: int) -> None:
