@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.schema import (
@@ -297,21 +297,17 @@ def store_version_sections(
     session: Session, policy_id: int, version_id: int, sections: Sequence[VersionSection]
 ) -> list[int]:
     """Record a version's sections, giving new ones an identity; returns the section ids in order."""
-    ids: list[int] = []
-    for position, section in enumerate(sections):
-        section_id = section.section_id
-        if section_id is None:
-            identity = SectionRecord(policy_id=policy_id, first_version_id=version_id)
-            session.add(identity)
-            session.flush()
-            section_id = identity.id
-        session.add(
-            VersionSectionRecord(
-                version_id=version_id, position=position, section_id=section_id, path=section.path, level=section.level
-            )
-        )
-        ids.append(section_id)
-    session.flush()
+    fresh = [SectionRecord(policy_id=policy_id, first_version_id=version_id) for s in sections if s.section_id is None]
+    session.add_all(fresh)
+    session.flush()  # one batched INSERT for the new identities, whose ids the rows below need
+    new_ids = iter(identity.id for identity in fresh)
+    ids = [section.section_id if section.section_id is not None else next(new_ids) for section in sections]
+    rows = [
+        {"version_id": version_id, "position": position, "section_id": section_id, "path": s.path, "level": s.level}
+        for position, (s, section_id) in enumerate(zip(sections, ids, strict=True))
+    ]
+    if rows:  # a bulk INSERT: a version of a long policy has hundreds of sections
+        session.execute(insert(VersionSectionRecord), rows)
     return ids
 
 
