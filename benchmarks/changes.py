@@ -1,4 +1,4 @@
-"""Replay every history in the shared corpus through ``monitor.changes.compare`` and time it against git.
+"""Replay every history in the shared corpus through ``monitor.compare.changes.compare`` and time it against git.
 
 For each document (``histories/<document>/versions.json``, in order) every consecutive pair of versions is
 compared. Printed per document: versions, the section changes by kind, and per pair
@@ -6,7 +6,7 @@ compared. Printed per document: versions, the section changes by kind, and per p
 * ``cold``: ``compare(old, new)`` with every cache cleared first (``clear_caches``), so both versions are split,
   paragraphed and classified inside the timed call, as when two texts are compared for the first time;
 * ``replay``: ``compare(old, new)`` along the history with the caches as they are, so each version is analysed
-  once (the old one was the previous pair's new one), as the poller and ``jobs.versioning`` use it;
+  once (the old one was the previous pair's new one), as the poller and ``jobs.store_version`` use it;
 * ``git``: ``git diff --no-index --word-diff OLD NEW`` on the corpus files themselves (already on disk, read by
   git), output captured; its wall time includes starting the process. ``git-work`` subtracts the median wall
   time of the same command on two one-line files, run right after each timed pair (process start and setup
@@ -45,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.changes import clear_caches, compare
+from monitor.compare.changes import clear_caches, compare
 from monitor.models import SectionChangeKind
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -1,4 +1,4 @@
-"""Score ``monitor.extract`` and peer extractors against the Princeton-Leuven references in the shared corpus.
+"""Score ``monitor.extract.pipeline`` and peer extractors against the Princeton-Leuven references in the shared corpus.
 
 Pages: every snapshot with both ``<timestamp>.html`` and ``<timestamp>.md`` (the corpus's leading capture comment
 removed from the HTML). Every extractor runs on the same pages in the same run, and its output is scored the same way.
@@ -9,7 +9,7 @@ Extractors
 * ``trafilatura``: ``trafilatura.extract(html_bytes, output_format="markdown")``, otherwise default settings
   (fallbacks on; Markdown implies formatting; tables kept; no links). ``None`` counts as empty output.
 * ``html2text``: ``html2text.HTML2Text`` (``body_width=0``, i.e. no line wrapping; otherwise defaults) over the whole
-  page, decoded to text by ``monitor.extract.decode_html`` as part of its timed conversion.
+  page, decoded to text by ``monitor.extract.pipeline.decode_html`` as part of its timed conversion.
 * ``readability``: ``readability.Document(html_bytes).summary(html_partial=True)`` converted by html2text as above.
 
 Peers emit no reference header and no title line, so every peer's Markdown gets ``# <title>`` and a blank line
@@ -61,8 +61,8 @@ from lxml import html as lxml_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.extract import decode_html, extract_document
-from monitor.reference import render_reference
+from monitor.extract.pipeline import decode_html, extract_document
+from monitor.extract.reference_format import render_reference
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 PEERS = ("trafilatura", "html2text", "readability")

@@ -3,14 +3,14 @@
 For each document (``histories/<document>/versions.json``, in order) each version after the first is classed
 against its predecessor, as the poller classes a new version before any alert:
 
-* ``reverted`` when its normalized text (``monitor.changes.normalized_text``) equals that of a version before
-  its predecessor (the rule of ``jobs.versioning``/``jobs.reextract``; ``--list`` names the version returned to);
-* otherwise the class ``monitor.changes.compare`` gives: ``substantive``, ``formatting-only``, ``link-only`` or
-  ``date-only`` (see ``monitor.classify``).
+* ``reverted`` when its normalized text (``monitor.compare.changes.normalized_text``) equals that of a version before
+  its predecessor (the rule of ``jobs.store_version``/``jobs.reextract``; ``--list`` names the version returned to);
+* otherwise the class ``monitor.compare.changes.compare`` gives: ``substantive``, ``formatting-only``, ``link-only`` or
+  ``date-only`` (see ``monitor.compare.classes``).
 
 Printed per document: versions, changes, the count of each class, and the share of noise (every class but
 substantive). Then the two rules the issue sets, checked on every change, with the words of
-``monitor.classify.policy_words`` (link targets removed), the same words the classifier judges:
+``monitor.compare.classes.policy_words`` (link targets removed), the same words the classifier judges:
 
 1. a version whose words differ from its predecessor's is ``substantive`` unless ``date-only`` or ``reverted``;
 2. a version whose words are identical to its predecessor's is never ``substantive``.
@@ -30,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.changes import compare, normalized_text
-from monitor.classify import policy_words
+from monitor.compare.changes import compare, normalized_text
+from monitor.compare.classes import policy_words
 from monitor.models import VersionClass
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from jobs.app import App, open_app
 from jobs.config import parse_settings
 from jobs.poll import poll_due
-from monitor.archive import WaybackArchive
+from monitor.wayback.client import WaybackArchive
 from tests.fake_archive import FakeArchive, LoggedRequest
 from tests.fake_archive.corpus import render_policy_page
 

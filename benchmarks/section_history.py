@@ -4,7 +4,7 @@ For each database — a temporary SQLite file, and a throwaway schema of the Pos
 ``$POLICY_MONITOR_TEST_DATABASE_URL`` when that is set (dropped afterwards) — the script
 
 1. imports the history the way a poll imports a newly tracked policy's past: per version, in one transaction,
-   ``storage.repository.add_version`` and ``jobs.versioning.store_version_text`` (section identities carried over,
+   ``storage.repository.add_version`` and ``jobs.store_version.store_version_text`` (section identities carried over,
    the change stored), skipping a text equal to the latest one as the poll does; it prints the import time;
 2. picks sections to ask about: the one with the most recorded changes (asked by its latest path), and one that
    was renamed or moved (asked by id, and by a path it had before, if any);
@@ -44,8 +44,8 @@ from sqlalchemy.engine import Connection
 from jobs.app import App, open_app
 from jobs.cli import cli
 from jobs.config import load_settings
-from jobs.versioning import store_version_text, text_hash
-from monitor.extract import EXTRACTOR_VERSION
+from jobs.store_version import store_version_text, text_hash
+from monitor.extract.pipeline import EXTRACTOR_VERSION
 from monitor.models import timestamp_to_datetime
 from storage import queries
 from storage.db import normalize_url

@@ -6,12 +6,12 @@ from email.message import EmailMessage
 
 from sqlalchemy.orm import Session
 
+from jobs.alert_content import unsubscribe_url
 from jobs.app import App
 from jobs.history import require_policy
-from jobs.outbox_content import unsubscribe_url
 from jobs.subscribers import alert_key, label, mail_domain, notice_for_subscriber
-from monitor.alerts import make_message_id
-from monitor.channels import Delivery, build_message
+from monitor.alerts.channels import Delivery, build_message
+from monitor.alerts.email_message import make_message_id
 from monitor.errors import MonitorError
 from storage import queries
 from storage.schema import PolicyRecord

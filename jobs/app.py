@@ -8,7 +8,7 @@ from jobs.archive_state import restore_archive_block
 from jobs.claims import owner_name, release_dead_claims
 from jobs.config import Settings
 from jobs.database import open_configured_database
-from monitor.archive import WaybackArchive
+from monitor.wayback.client import WaybackArchive
 from storage.db import Database
 
 

@@ -11,8 +11,8 @@ import socket
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from monitor.archive import WaybackArchive
-from monitor.ratelimit import BLOCK_MEMORY, BlockMemory
+from monitor.wayback.client import WaybackArchive
+from monitor.wayback.rate_gate import BLOCK_MEMORY, BlockMemory
 from storage.db import Database
 from storage.repository import record_archive_block
 from storage.schema import ArchiveBlockRecord

@@ -13,9 +13,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jobs.subscription_config import parse_subscriptions, recipient_subscriptions
-from monitor.archive_settings import DEFAULT_ARCHIVE_URL, ArchiveSettings
 from monitor.errors import ConfigError
 from monitor.models import VersionClass
+from monitor.wayback.settings import DEFAULT_ARCHIVE_URL, ArchiveSettings
 from storage.repository import SubscriptionSpec
 
 ENV_CONFIG = "POLICY_MONITOR_CONFIG"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitor.alerts import ChangeNotice
+from monitor.alerts.email_message import ChangeNotice
 from monitor.models import Change, Document, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
 from storage.repository import NewChange, NewSectionChange
 from storage.schema import ChangeRecord, PolicyRecord, SectionChangeRecord, VersionRecord

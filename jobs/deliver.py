@@ -13,11 +13,11 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from jobs.alert_content import Skip, prepare_delivery
 from jobs.app import App
 from jobs.claims import release_dead_claims
-from jobs.outbox_content import Skip, prepare_delivery
 from jobs.subscribers import label, mail_domain
-from monitor.alerts import make_digest_message_id
+from monitor.alerts.email_message import make_digest_message_id
 from monitor.errors import DeliveryDeferred, DeliveryError
 from storage.repository import (
     cancel_alert,

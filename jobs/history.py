@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from jobs.convert import document_of
-from monitor.changes import change_as_dict, compare
+from monitor.compare.changes import change_as_dict, compare
 from monitor.errors import MonitorError
+from monitor.extract.reference_format import render_reference
 from monitor.models import timestamp_to_datetime
-from monitor.reference import render_reference
 from storage import queries
 from storage.schema import AlertRecord, ChangeRecord, PolicyRecord, SectionChangeRecord, VersionRecord
 
@@ -179,7 +179,7 @@ def _version_ref(version: VersionRecord) -> dict[str, Any]:
 
 
 def _section_summary(section: SectionChangeRecord) -> dict[str, Any]:
-    """A stored section change in the JSON shape of ``monitor.changes.change_as_dict``."""
+    """A stored section change in the JSON shape of ``monitor.compare.changes.change_as_dict``."""
     return {
         "kind": section.kind,
         "old_path": section.old_path,

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from jobs.app import App
 from jobs.archive_state import save_archive_block
 from jobs.config import PolicySettings
+from jobs.store_version import new_version, store_version_text
 from jobs.subscribers import alerts_for_change
-from jobs.versioning import new_version, store_version_text
 from monitor.errors import ArchiveError, CaptureUnavailable, NotExtractable
-from monitor.extract import extract_document
+from monitor.extract.pipeline import extract_document
 from monitor.models import Capture, CaptureOutcome, Document
 from storage import queries
 from storage.repository import (

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from jobs.app import App
 from jobs.config import PolicySettings
-from jobs.versioning import new_version, store_version_text
+from jobs.store_version import new_version, store_version_text
 from monitor.errors import NotExtractable
-from monitor.extract import extract_document
+from monitor.extract.pipeline import extract_document
 from monitor.models import CaptureOutcome, Document
 from storage import queries
 from storage.repository import NewVersion, add_version, relink_capture, supersede_versions

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from jobs.config import PolicySettings, Settings
 from jobs.convert import change_from_record, notice_for
-from monitor.alerts import make_message_id
-from monitor.email_render import ChangeNotice
+from monitor.alerts.email_message import make_message_id
+from monitor.alerts.email_render import ChangeNotice
+from monitor.alerts.subscription_rule import ChannelKind, Mode, Subscription, select_change, select_notice
 from monitor.models import VersionClass
-from monitor.subscriptions import ChannelKind, Mode, Subscription, select_change, select_notice
 from storage import queries
 from storage.repository import NewAlert
 from storage.schema import ChangeRecord, PolicyRecord, SubscriptionRecord

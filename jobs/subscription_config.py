@@ -20,8 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from monitor.errors import ConfigError, SubscriptionError
-from monitor.subscriptions import (
+from monitor.alerts.subscription_rule import (
     ChannelKind,
     Mode,
     compile_section_filter,
@@ -30,6 +29,7 @@ from monitor.subscriptions import (
     parse_version_classes,
     validate_target,
 )
+from monitor.errors import ConfigError, SubscriptionError
 from storage.repository import SubscriptionSpec
 
 Where = Callable[[str, int], str]  # (key, index) -> "config.toml, line 12: subscriptions[0].key"

@@ -84,7 +84,7 @@ class Document:
     """Policy text extracted from a snapshot: the page title and the body in Markdown.
 
     The reference header line is not part of it (it names the capture, not the text); see
-    ``monitor.reference.render_reference``.
+    ``monitor.extract.reference_format.render_reference``.
     """
 
     title: str
@@ -153,7 +153,7 @@ class SectionChange:
     new section the old one became (the one that keeps its identity among them) and ``new_text`` shows them
     joined, each part after the first under its heading line; MERGED is the mirror image with ``old_parts``.
     ``words`` is always the diff of ``old_text`` against ``new_text``. The positions, levels, titles and parts
-    are exact, so that ``monitor.changes.apply_change`` rebuilds the new version's sections from the old ones.
+    are exact, so that ``monitor.compare.changes.apply_change`` rebuilds the new version's sections from the old ones.
     """
 
     kind: SectionChangeKind
@@ -203,7 +203,7 @@ class Change:
     version_class: VersionClass
     sections: tuple[SectionChange, ...] = field(default_factory=tuple)
     # Every (old index, new index) of a section found in both versions, changed or not, in old order; for a
-    # split or merge, the part that keeps the section's identity. See ``monitor.changes.match_sections``.
+    # split or merge, the part that keeps the section's identity. See ``monitor.compare.changes.match_sections``.
     matches: tuple[tuple[int, int], ...] = ()
     # Differences too small to report but needed to rebuild the new sections exactly: a path that changed only
     # because an ancestor was renamed or moved, a renumbered or re-suffixed title, a new level, whitespace.

@@ -8,7 +8,7 @@ from typing import Any
 
 from jobs.app import App, open_app
 from jobs.config import Settings, parse_settings
-from monitor.archive import WaybackArchive
+from monitor.wayback.client import WaybackArchive
 
 RECIPIENTS = ("privacy-team@example.org", "counsel@example.org")
 

@@ -1,11 +1,12 @@
-"""Alert notices about real changes: consecutive versions from the shared corpus, compared by ``monitor.changes``."""
+"""Alert notices about real changes: consecutive versions from the shared corpus, compared by
+``monitor.compare.changes``."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from monitor.changes import compare
-from monitor.email_render import ChangeNotice
+from monitor.alerts.email_render import ChangeNotice
+from monitor.compare.changes import compare
 from monitor.models import Change
 from tests.corpus import HISTORIES
 

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from monitor.alerts import (
+from monitor.alerts.digest_render import Digest, render_digest_html, render_digest_subject, render_digest_text
+from monitor.alerts.email_message import (
     ChangeNotice,
     build_digest_email,
     build_email,
@@ -22,7 +23,6 @@ from monitor.alerts import (
     render_text,
     send_email,
 )
-from monitor.digest_render import Digest, render_digest_html, render_digest_subject, render_digest_text
 from monitor.errors import DeliveryError
 from monitor.models import Change, SectionAt, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
 from monitor.models import Section as PolicySection

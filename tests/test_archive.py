@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from monitor.archive import WaybackArchive
-from monitor.archive_settings import ArchiveSettings
 from monitor.errors import ArchiveBlocked, ArchiveError, CaptureUnavailable, RateLimited
 from monitor.models import Capture
-from monitor.ratelimit import BlockMemory
+from monitor.wayback.client import WaybackArchive
+from monitor.wayback.rate_gate import BlockMemory
+from monitor.wayback.settings import ArchiveSettings
 from tests.corpus import WAYBACK
 from tests.fake_archive import FakeArchive
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from monitor.cdx import parse_cdx, repair_timestamp, resolve_revisits
+from monitor.wayback.cdx import parse_cdx, repair_timestamp, resolve_revisits
 from tests.corpus import WAYBACK
 from tests.fake_archive.cassette import load
 

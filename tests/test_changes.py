@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor import classify as classify_module
-from monitor import worddiff
-from monitor.changes import (
+from monitor.compare import classes as classify_module
+from monitor.compare import word_diff as worddiff
+from monitor.compare.changes import (
     apply_change,
     change_as_dict,
     clear_caches,
@@ -23,12 +23,12 @@ from monitor.changes import (
     render_word_diff,
     word_diff,
 )
-from monitor.classify import paragraphs, policy_words
+from monitor.compare.classes import paragraphs, policy_words
+from monitor.compare.regroups import same_text
+from monitor.compare.sections import split_sections
+from monitor.compare.text_regions import differences
+from monitor.compare.word_diff import abbreviate, diff_sequences, fold_typography, word_changes, word_runs
 from monitor.models import Section, SectionChangeKind, VersionClass, WordOp, WordOpKind
-from monitor.recent import differences
-from monitor.sections import split_sections
-from monitor.splits import same_text
-from monitor.worddiff import abbreviate, diff_sequences, fold_typography, word_changes, word_runs
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 HISTORIES = CORPUS / "histories"

@@ -9,8 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from monitor.alerts import make_message_id, render_subject
-from monitor.channels import (
+from monitor.alerts.channels import (
     AppriseChannel,
     Delivery,
     EmailChannel,
@@ -19,7 +18,8 @@ from monitor.channels import (
     build_message,
     verify_signature,
 )
-from monitor.digest_render import Digest
+from monitor.alerts.digest_render import Digest
+from monitor.alerts.email_message import make_message_id, render_subject
 from monitor.errors import DeliveryDeferred, DeliveryError
 from monitor.models import Change, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
 from tests.http_receiver import HttpReceiver

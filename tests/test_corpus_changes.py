@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.changes import apply_change, clear_caches, compare
-from monitor.classify import paragraphs, policy_words
+from monitor.compare.changes import apply_change, clear_caches, compare
+from monitor.compare.classes import paragraphs, policy_words
+from monitor.compare.sections import split_sections
 from monitor.models import VersionClass
-from monitor.sections import split_sections
 from tests.corpus import HISTORIES
 
 WORD_CLASSES = {VersionClass.SUBSTANTIVE, VersionClass.DATE_ONLY}  # the classes of versions whose words differ

@@ -1,4 +1,4 @@
-"""monitor.extract against real Princeton-Leuven pairs from the shared corpus, and its refusals."""
+"""monitor.extract.pipeline against real Princeton-Leuven pairs from the shared corpus, and its refusals."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import pytest
 from lxml import html as lxml_html
 
 from monitor.errors import NotExtractable
-from monitor.extract import MAX_ELEMENTS, MAX_HTML_BYTES, extract_document
-from monitor.main_content import inner_text
+from monitor.extract.deep_nesting import flatten_deep_nesting
+from monitor.extract.main_content import inner_text
+from monitor.extract.pipeline import MAX_ELEMENTS, MAX_HTML_BYTES, extract_document
+from monitor.extract.reference_format import render_reference
+from monitor.extract.text_measures import TextStats
 from monitor.models import Document
-from monitor.nesting import flatten_deep_nesting
-from monitor.reference import render_reference
-from monitor.text_stats import TextStats
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SNAPSHOTS = CORPUS / "snapshots"

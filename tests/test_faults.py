@@ -17,7 +17,7 @@ import pytest
 
 from jobs.app import App, open_app
 from jobs.poll import PollReport, poll_due
-from monitor.archive import WaybackArchive
+from monitor.wayback.client import WaybackArchive
 from storage import queries
 from tests.apps import make_settings
 from tests.fake_archive import FakeArchive, FakeCapture

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor import classify as classify_module
-from monitor.changes import clear_caches
-from monitor.classify import classify, paragraphs
+from monitor.compare import classes as classify_module
+from monitor.compare.changes import clear_caches
+from monitor.compare.classes import classify, paragraphs
 from monitor.models import VersionClass
 from tests.corpus import HISTORIES
 

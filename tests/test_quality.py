@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from monitor.quality import low_quality_reason
+from monitor.wayback.capture_quality import low_quality_reason
 from tests.corpus import SNAPSHOTS
 from tests.fake_archive.corpus import history_versions, render_history_version, snapshot_files
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.changes import clear_caches
-from monitor.classify import paragraphs
+from monitor.compare.changes import clear_caches
+from monitor.compare.classes import paragraphs
+from monitor.compare.sections import PREAMBLE, section_starts, split_sections
 from monitor.models import Section
-from monitor.sections import PREAMBLE, section_starts, split_sections
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SNAPSHOTS = CORPUS / "snapshots"

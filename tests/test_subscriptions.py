@@ -6,10 +6,8 @@ from typing import Any
 
 import pytest
 
-from monitor.email_render import render_subject
-from monitor.errors import ConfigError, SubscriptionError
-from monitor.models import VersionClass
-from monitor.subscriptions import (
+from monitor.alerts.email_render import render_subject
+from monitor.alerts.subscription_rule import (
     ALL_POLICIES,
     ChannelKind,
     Mode,
@@ -22,6 +20,8 @@ from monitor.subscriptions import (
     select_change,
     select_notice,
 )
+from monitor.errors import ConfigError, SubscriptionError
+from monitor.models import VersionClass
 from tests.notices import BLUESKY_LINKS, bluesky_notice, x_notice
 
 SHARING = "sell|share|third part"

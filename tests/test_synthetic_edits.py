@@ -17,10 +17,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from monitor.changes import apply_change, clear_caches, compare
-from monitor.classify import link_free_words, paragraphs, policy_words
+from monitor.compare.changes import apply_change, clear_caches, compare
+from monitor.compare.classes import link_free_words, paragraphs, policy_words
+from monitor.compare.sections import section_starts, split_sections
 from monitor.models import Section, SectionChangeKind, VersionClass
-from monitor.sections import section_starts, split_sections
 from tests.corpus import HISTORIES, SNAPSHOTS
 
 DOCUMENTS = [

@@ -1,0 +1,163 @@
+"""The webhook channel: an alert POSTed as JSON, signed with HMAC-SHA256 so the receiver can trust it.
+
+Headers: ``X-Policy-Monitor-Signature: sha256=<hex HMAC of the raw body>``, ``X-Policy-Monitor-Timestamp``
+(Unix seconds of this attempt) and ``Idempotency-Key`` (the same on every resend, so receivers de-duplicate).
+The body is the same on every resend too. Redirects are not followed: the configured URL is the only one
+that receives the alert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from monitor.alerts.channels.base import Delivery
+from monitor.alerts.digest_render import Digest
+from monitor.alerts.email_render import ChangeNotice, headline
+from monitor.compare.changes import change_as_dict
+from monitor.errors import DeliveryDeferred, DeliveryError
+from monitor.models import timestamp_to_datetime
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Policy-Monitor-Signature"
+TIMESTAMP_HEADER = "X-Policy-Monitor-Timestamp"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+TRANSIENT_STATUSES = frozenset({408, 425, 429})  # and every 5xx
+USER_AGENT = "policy-monitor webhook"
+_BAD_URL = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
+
+
+@dataclass(frozen=True)
+class WebhookChannel:
+    secret: bytes = field(repr=False)  # the HMAC key both sides know
+    timeout: float = 30.0  # connecting, and again waiting for the answer
+
+    def __post_init__(self) -> None:
+        if not self.secret:
+            raise ValueError("a webhook needs a non-empty signing secret")
+
+    def send(self, delivery: Delivery) -> str:
+        body = payload_bytes(webhook_payload(delivery.content, key=delivery.key))
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            SIGNATURE_HEADER: sign(body, self.secret),
+            TIMESTAMP_HEADER: str(int(time.time())),
+            IDEMPOTENCY_HEADER: delivery.key.strip("<>"),
+        }
+        try:
+            response = requests.post(
+                delivery.target, data=body, headers=headers, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.RequestException as error:
+            raise _request_error(error, delivery.target) from error
+        answer = _describe(response)
+        if not 200 <= response.status_code < 300:
+            raise _status_error(response, answer)
+        logger.info("webhook %s delivered: %s", delivery.key, answer)
+        return answer
+
+
+# ---- payload and signature ------------------------------------------------------------------------------------------
+
+
+def webhook_payload(content: ChangeNotice | Digest, *, key: str) -> dict[str, Any]:
+    """The JSON a receiver gets: one change, or a digest's changes under ``changes``."""
+    if isinstance(content, Digest):
+        changes = [notice_as_dict(notice) for notice in content.notices]
+        return {"event": "digest", "id": key.strip("<>"), "period": content.period, "changes": changes}
+    return {"event": "change", "id": key.strip("<>"), **notice_as_dict(content)}
+
+
+def notice_as_dict(notice: ChangeNotice) -> dict[str, Any]:
+    """A change with its policy, both captures (dates and Wayback links) and its section changes, word by word."""
+    return {
+        "policy": {"name": notice.policy_name, "url": notice.policy_url},
+        "change_id": notice.change_id,
+        "summary": headline(notice),
+        "old": _capture(notice, notice.old_timestamp) if notice.old_timestamp else None,
+        "new": _capture(notice, notice.new_timestamp),
+        **change_as_dict(notice.change),
+        "reverted_to": _capture(notice, notice.reverted_to_timestamp) if notice.reverted_to_timestamp else None,
+        "sections_filtered_out": notice.filtered_out,
+        "diff_command": notice.diff_command,
+    }
+
+
+def _capture(notice: ChangeNotice, timestamp: str) -> dict[str, str]:
+    captured_at = timestamp_to_datetime(timestamp).isoformat()
+    return {"timestamp": timestamp, "captured_at": captured_at, "wayback_url": notice.wayback_url(timestamp)}
+
+
+def payload_bytes(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def sign(body: bytes, secret: bytes) -> str:
+    """The signature header's value: ``sha256=`` and the hex HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(body: bytes, header: str, secret: bytes) -> bool:
+    """What a receiver does with the raw body and the header (constant-time comparison)."""
+    return hmac.compare_digest(sign(body, secret), header.strip())
+
+
+# ---- answers --------------------------------------------------------------------------------------------------------
+
+
+def _request_error(error: requests.RequestException, url: str) -> DeliveryError:
+    where = f"webhook {_host(url)}"
+    if isinstance(error, requests.Timeout):
+        return DeliveryError(f"{where} timed out: {error}")
+    if isinstance(error, requests.ConnectionError):
+        return DeliveryError(f"{where} unreachable: {error}")
+    if isinstance(error, _BAD_URL):
+        return DeliveryError(f"{where}: not a usable URL: {error}", permanent=True)
+    return DeliveryError(f"{where} failed: {type(error).__name__}: {error}")
+
+
+def _status_error(response: requests.Response, answer: str) -> DeliveryError:
+    where = f"webhook {_host(response.url)} answered {answer}"
+    status = response.status_code
+    if 300 <= status < 400:
+        location = response.headers.get("Location", "?")
+        return DeliveryError(f"{where}: redirects to {location}; configure that URL instead", permanent=True)
+    if status in TRANSIENT_STATUSES or status >= 500:
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        if retry_after is not None:
+            return DeliveryDeferred(where, retry_after=retry_after)
+        return DeliveryError(where)
+    return DeliveryError(where, permanent=True)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _describe(response: requests.Response) -> str:
+    text = " ".join(response.text.split())[:200] if response.content else ""
+    return f"HTTP {response.status_code} {response.reason or ''} {text}".strip()
+
+
+def _host(url: str) -> str:
+    # Never the whole URL in messages and logs: its path or query may hold a token.
+    return urlsplit(url).netloc.rpartition("@")[2] or "?"

@@ -1,0 +1,229 @@
+"""Who is told about which changes: subscriptions and the pure rule that matches a change to one.
+
+A subscription names its policies (``*`` for all, names, or fnmatch globs; case-insensitive), the version
+classes that alert (default: substantive only), and optionally a section filter: a regular expression
+matched, case-insensitively, against the paths of each section change and against its changed words (old
+and new). With a filter, an alert carries only the section changes that match; when none does, there is no
+alert.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from functools import lru_cache
+from typing import TypeVar
+
+from monitor.alerts.email_render import ChangeNotice
+from monitor.errors import SubscriptionError
+from monitor.models import Change, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
+
+_E = TypeVar("_E", bound=StrEnum)
+
+ALL_POLICIES = ("*",)
+DEFAULT_ALERT_ON = frozenset({VersionClass.SUBSTANTIVE})
+
+
+class Mode(StrEnum):
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+class ChannelKind(StrEnum):
+    EMAIL = "email"  # target: an email address
+    APPRISE = "apprise"  # target: an Apprise URL (slack://, msteams://, ntfy://, json://, ...)
+    WEBHOOK = "webhook"  # target: an http(s) URL that receives signed JSON
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One recipient's standing order. Construction validates every field (``SubscriptionError``)."""
+
+    name: str
+    target: str
+    channel: ChannelKind = ChannelKind.EMAIL
+    policies: tuple[str, ...] = ALL_POLICIES
+    sections: str | None = None  # regular expression, case-insensitive
+    alert_on: frozenset[VersionClass] = DEFAULT_ALERT_ON
+    mode: Mode = Mode.IMMEDIATE
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise SubscriptionError("a subscription needs a name")
+        parse_channel(self.channel)
+        parse_mode(self.mode)
+        parse_policies(self.policies)
+        parse_version_classes(self.alert_on)
+        if self.sections is not None:
+            compile_section_filter(self.sections)
+        validate_target(self.channel, self.target)
+
+    @property
+    def section_filter(self) -> re.Pattern[str] | None:
+        return compile_section_filter(self.sections) if self.sections is not None else None
+
+
+# ---- matching -----------------------------------------------------------------------------------------------------
+
+
+def covers_policy(subscription: Subscription, policy_name: str) -> bool:
+    """Whether the subscription names this policy, exactly or by a glob, ignoring case."""
+    name = policy_name.casefold()
+    return any(name == p.casefold() or fnmatch.fnmatchcase(name, p.casefold()) for p in subscription.policies)
+
+
+def select_change(subscription: Subscription, policy_name: str, change: Change) -> Change | None:
+    """The change as the subscriber should see it (only the matching sections, with a filter), or None."""
+    if not covers_policy(subscription, policy_name) or change.version_class not in subscription.alert_on:
+        return None
+    pattern = subscription.section_filter
+    if pattern is None:
+        return change
+    kept = tuple(section for section in change.sections if section_matches(pattern, section))
+    return replace(change, sections=kept) if kept else None
+
+
+def select_notice(subscription: Subscription, notice: ChangeNotice) -> ChangeNotice | None:
+    """``select_change`` for a notice; ``filtered_out`` counts the section changes left out."""
+    change = select_change(subscription, notice.policy_name, notice.change)
+    if change is None:
+        return None
+    left_out = len(notice.change.sections) - len(change.sections)
+    return replace(notice, change=change, filtered_out=notice.filtered_out + left_out)
+
+
+def section_matches(pattern: re.Pattern[str], section: SectionChange) -> bool:
+    """Whether ``pattern`` finds a path of the section change, or a match touching a changed word."""
+    if any(pattern.search(path) for path in (*section.old_paths, *section.new_paths)):
+        return True
+    return any(_touches(pattern, text, spans) for text, spans in _changed_sides(section))
+
+
+Spans = list[tuple[int, int]]
+
+
+def _changed_sides(section: SectionChange) -> list[tuple[str, Spans]]:
+    """The old and the new text of a section change, each with the character spans that changed."""
+    if section.kind is SectionChangeKind.ADDED:
+        return [(section.new_text, [(0, len(section.new_text))])]
+    if section.kind is SectionChangeKind.REMOVED:
+        return [(section.old_text, [(0, len(section.old_text))])]
+    ops = [op for op in section.words if op.text]
+    if any(op.kind is not WordOpKind.EQUAL for op in ops):
+        return [_side(ops, WordOpKind.DELETE), _side(ops, WordOpKind.INSERT)]
+    if section.words or section.old_text == section.new_text:
+        return []  # renamed or moved, its text unchanged
+    return [(text, [(0, len(text))]) for text in (section.old_text, section.new_text)]
+
+
+def _side(ops: list[WordOp], changed: WordOpKind) -> tuple[str, Spans]:
+    """One side of a word diff as text: the equal runs and the ``changed`` runs, whose spans are returned."""
+    pieces: list[str] = []
+    spans: Spans = []
+    position = 0
+    for op in ops:
+        if op.kind is not WordOpKind.EQUAL and op.kind is not changed:
+            continue
+        position += 1 if pieces else 0
+        if op.kind is changed:
+            spans.append((position, position + len(op.text)))
+        pieces.append(op.text)
+        position += len(op.text)
+    return " ".join(pieces), spans
+
+
+def _touches(pattern: re.Pattern[str], text: str, spans: Spans) -> bool:
+    # Context words alone do not count: "third parties [-may-]{+will+}" is no news about third parties.
+    return any(m.start() < end and start < m.end() for m in pattern.finditer(text) for start, end in spans)
+
+
+# ---- validation ---------------------------------------------------------------------------------------------------
+
+
+def parse_mode(value: object) -> Mode:
+    return _member(Mode, value, "mode")
+
+
+def parse_channel(value: object) -> ChannelKind:
+    return _member(ChannelKind, value, "channel")
+
+
+def parse_version_classes(values: object) -> frozenset[VersionClass]:
+    """A non-empty set of version classes from their names."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise SubscriptionError(f"alert_on must be a list of version classes from: {_choices(VersionClass)}")
+    classes = set()
+    for value in values:
+        try:
+            classes.add(VersionClass(value))
+        except ValueError:
+            raise SubscriptionError(f"unknown version class {value!r} (known: {_choices(VersionClass)})") from None
+    if not classes:
+        raise SubscriptionError(f"alert_on is empty: name at least one of {_choices(VersionClass)}")
+    return frozenset(classes)
+
+
+def parse_policies(value: object) -> tuple[str, ...]:
+    """``"all"``, ``"*"``, one name or glob, or a non-empty list of them."""
+    if value in ("all", "*"):
+        return ALL_POLICIES
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, Iterable) or isinstance(items, str):
+        raise SubscriptionError('policies must be "all", a policy name or glob, or a list of them')
+    patterns = tuple(items)
+    if not patterns or not all(isinstance(p, str) and p.strip() for p in patterns):
+        raise SubscriptionError('policies must be "all" or a non-empty list of policy names or globs')
+    return tuple(p.strip() for p in patterns)
+
+
+def compile_section_filter(pattern: object) -> re.Pattern[str]:
+    """The section filter compiled case-insensitively; refused if invalid or if it would keep every section."""
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise SubscriptionError(f"sections must be a non-empty regular expression, not {pattern!r}")
+    return _compiled(pattern)
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise SubscriptionError(f"sections: {pattern!r} is not a regular expression: {error}") from None
+    if compiled.search("") is not None:
+        # It would match every section: surely a mistake (e.g. "sell|"); no filter at all says that plainly.
+        raise SubscriptionError(f"sections: {pattern!r} matches the empty text, so it would keep every section")
+    return compiled
+
+
+def validate_target(channel: ChannelKind | str, target: str) -> str:
+    """The target, if it fits the channel: an email address, an http(s) URL, or an Apprise URL."""
+    kind = parse_channel(channel)
+    if not isinstance(target, str) or not target.strip():
+        raise SubscriptionError(f"a {kind} subscription needs a target")
+    if kind is ChannelKind.EMAIL and not re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+", target):
+        raise SubscriptionError(f"{target!r} is not an email address")
+    if kind is ChannelKind.WEBHOOK and not re.fullmatch(r"https?://[^/\s?#]+[^\s]*", target, re.IGNORECASE):
+        raise SubscriptionError(f"a webhook target must be an http(s) URL, not {target!r}")
+    if kind is ChannelKind.APPRISE:
+        # Apprise takes a tenth of a second to import: only configs with an Apprise target pay for it.
+        from monitor.alerts.channels.apprise_url import describe_apprise_url
+
+        try:
+            describe_apprise_url(target)
+        except ValueError as error:
+            raise SubscriptionError(str(error)) from None
+    return target
+
+
+def _member(enum: type[_E], value: object, key: str) -> _E:
+    if isinstance(value, str) and value in {member.value for member in enum}:
+        return enum(value)
+    raise SubscriptionError(f"{key} must be one of {_choices(enum)}, not {value!r}")
+
+
+def _choices(enum: type[StrEnum]) -> str:
+    return ", ".join(member.value for member in enum)
