@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from jobs.subscription_config import parse_subscriptions, recipient_subscriptions
 from monitor.errors import ConfigError
-from monitor.models import VersionClass
+from monitor.models import DEFAULT_ALERT_ON, VersionClass
 from monitor.wayback.settings import DEFAULT_ARCHIVE_URL, ArchiveSettings
 from storage.repository import SubscriptionSpec
 
@@ -51,7 +51,7 @@ class PolicySettings:
     site: str
     select: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
-    alert_on: frozenset[VersionClass] = frozenset({VersionClass.SUBSTANTIVE})
+    alert_on: frozenset[VersionClass] = DEFAULT_ALERT_ON
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ from monitor.models import Document, Section, SectionChange, VersionClass, times
 from storage import queries
 from storage.repository import NewVersion, VersionSection, add_change, store_version_sections
 
-DEFAULT_ALERT_CLASSES = frozenset({VersionClass.SUBSTANTIVE})
-
 
 def text_hash(markdown: str) -> str:
     """Two texts with one hash are one version: whitespace, quotes and dashes do not make a new one."""

@@ -12,7 +12,7 @@ from jobs.convert import change_from_record, notice_for
 from monitor.alerts.email_message import make_message_id
 from monitor.alerts.email_render import ChangeNotice
 from monitor.alerts.subscription_rule import ChannelKind, Mode, Subscription, select_change, select_notice
-from monitor.models import VersionClass
+from monitor.models import DEFAULT_ALERT_ON, VersionClass
 from storage import queries
 from storage.repository import NewAlert
 from storage.schema import ChangeRecord, PolicyRecord, SubscriptionRecord
@@ -95,7 +95,7 @@ def alert_key(settings: Settings, subscription: SubscriptionRecord, change_id: i
 
 def _policy_alert_on(settings: Settings, policy: PolicyRecord) -> frozenset[VersionClass]:
     configured = settings.policy(policy.name)
-    return configured.alert_on if configured else frozenset({VersionClass.SUBSTANTIVE})
+    return configured.alert_on if configured else DEFAULT_ALERT_ON
 
 
 def subscription_rows(session: Session, *, include_stopped: bool) -> list[dict[str, Any]]:

@@ -196,6 +196,9 @@ class VersionClass(StrEnum):
     REVERTED = "reverted"
 
 
+DEFAULT_ALERT_ON = frozenset({VersionClass.SUBSTANTIVE})  # the classes a policy alerts on unless it says otherwise
+
+
 @dataclass(frozen=True)
 class Change:
     """The difference between two consecutive versions of a policy."""

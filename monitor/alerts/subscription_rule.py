@@ -19,12 +19,11 @@ from typing import TypeVar
 
 from monitor.alerts.email_render import ChangeNotice
 from monitor.errors import SubscriptionError
-from monitor.models import Change, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
+from monitor.models import DEFAULT_ALERT_ON, Change, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
 
 _E = TypeVar("_E", bound=StrEnum)
 
 ALL_POLICIES = ("*",)
-DEFAULT_ALERT_ON = frozenset({VersionClass.SUBSTANTIVE})
 
 
 class Mode(StrEnum):
