@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from jobs.subscription_config import parse_subscriptions, recipient_subscriptions
 from monitor.errors import ConfigError
-from monitor.models import DEFAULT_ALERT_ON, VersionClass
+from monitor.models import Policy, VersionClass
 from monitor.wayback.settings import DEFAULT_ARCHIVE_URL, ArchiveSettings
 from storage.repository import SubscriptionSpec
 
@@ -45,16 +45,6 @@ _ARCHIVE_KEYS = {
 
 
 @dataclass(frozen=True)
-class PolicySettings:
-    name: str
-    url: str
-    site: str
-    select: tuple[str, ...] = ()
-    remove: tuple[str, ...] = ()
-    alert_on: frozenset[VersionClass] = DEFAULT_ALERT_ON
-
-
-@dataclass(frozen=True)
 class ScheduleSettings:
     poll_interval: timedelta = timedelta(hours=24)
     check_interval: timedelta = timedelta(minutes=1)  # how often the daemon looks for due policies
@@ -79,12 +69,12 @@ class Settings:
     archive: ArchiveSettings
     schedule: ScheduleSettings
     email: EmailSettings
-    policies: tuple[PolicySettings, ...]
+    policies: tuple[Policy, ...]
     path: Path | None = None
     subscriptions: tuple[SubscriptionSpec, ...] = ()  # [email] recipients first, then [[subscriptions]]
     unsubscribe_url: str | None = None  # List-Unsubscribe; "{subscription}" is replaced by its name
 
-    def policy(self, name: str) -> PolicySettings | None:
+    def policy(self, name: str) -> Policy | None:
         return next((p for p in self.policies if p.name == name), None)
 
 
@@ -256,10 +246,10 @@ def _unsubscribe_url(table: dict[str, Any], source: _Source) -> str | None:
     return value
 
 
-def _policies(entries: Any, source: _Source) -> tuple[PolicySettings, ...]:
+def _policies(entries: Any, source: _Source) -> tuple[Policy, ...]:
     if not isinstance(entries, list):
         raise ConfigError(f"{source.where('', 'policies')} must be an array of tables: [[policies]]")
-    policies: list[PolicySettings] = []
+    policies: list[Policy] = []
     for index, entry in enumerate(entries):
         policy = _policy(entry, index, source)
         if any(p.name == policy.name for p in policies):
@@ -268,7 +258,7 @@ def _policies(entries: Any, source: _Source) -> tuple[PolicySettings, ...]:
     return tuple(policies)
 
 
-def _policy(entry: Any, index: int, source: _Source) -> PolicySettings:
+def _policy(entry: Any, index: int, source: _Source) -> Policy:
     if not isinstance(entry, dict):
         raise ConfigError(f"{source.where('', 'policies')}: entry {index} must be a table")
     unknown = set(entry) - {"name", "url", "site", "select", "remove", "alert_on"}
@@ -284,7 +274,7 @@ def _policy(entry: Any, index: int, source: _Source) -> PolicySettings:
     site = entry.get("site", parts.hostname.removeprefix("www."))
     if not isinstance(site, str) or not site:
         raise ConfigError(f"{source.where('policies', 'site', index)} must be a non-empty string")
-    return PolicySettings(
+    return Policy(
         name=entry["name"].strip(),
         url=url,
         site=site,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from jobs.config import Settings
 from monitor.errors import DatabaseUnavailable
 from storage.db import Database, NewerSchema, open_database
-from storage.repository import PolicySpec, sync_policies
+from storage.repository import sync_policies
 from storage.subscriptions import sync_config_subscriptions
 
 
@@ -26,7 +26,7 @@ def open_configured_database(settings: Settings) -> Database:
         shown = _shown(settings.database_url)
         raise DatabaseUnavailable(f"cannot open the database {shown}: {_reason(error)}") from None
     with database.transaction() as session:
-        sync_policies(session, [PolicySpec(name=p.name, url=p.url, site=p.site) for p in settings.policies])
+        sync_policies(session, settings.policies)
         sync_config_subscriptions(session, list(settings.subscriptions), now=datetime.now(UTC))
     return database
 

@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from jobs.app import App
 from jobs.archive_state import save_archive_block
-from jobs.config import PolicySettings
 from jobs.store_version import new_version, store_version_text
 from jobs.subscribers import alerts_for_change
 from monitor.errors import ArchiveError, CaptureUnavailable, NotExtractable
 from monitor.extract.pipeline import extract_document
-from monitor.models import Capture, CaptureOutcome, Document
+from monitor.models import Capture, CaptureOutcome, Document, Policy
 from storage import queries
 from storage.repository import (
     CaptureRow,
@@ -72,7 +71,7 @@ class _Target:
     """The policy being polled: its stored row, its config and the report of this poll."""
 
     record: PolicyRecord
-    settings: PolicySettings
+    settings: Policy
     report: PollReport
 
 
@@ -140,7 +139,7 @@ def _release(app: App, records: list[PolicyRecord]) -> None:
             release_policy(session, record.id)
 
 
-def poll_policy(app: App, record: PolicyRecord, settings: PolicySettings) -> PollReport:
+def poll_policy(app: App, record: PolicyRecord, settings: Policy) -> PollReport:
     """One CDX request for captures since the cursor, then each new one processed in order."""
     report = PollReport(policy=record.name)
     target = _Target(record=record, settings=settings, report=report)

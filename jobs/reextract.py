@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from jobs.app import App
-from jobs.config import PolicySettings
 from jobs.store_version import new_version, store_version_text
 from monitor.errors import NotExtractable
 from monitor.extract.pipeline import extract_document
-from monitor.models import CaptureOutcome, Document
+from monitor.models import CaptureOutcome, Document, Policy
 from storage import queries
 from storage.repository import NewVersion, add_version, relink_capture, supersede_versions
 from storage.schema import CaptureRecord, PolicyRecord
@@ -58,7 +57,7 @@ def reextract(app: App, names: tuple[str, ...] = ()) -> list[ReextractReport]:
     return reports
 
 
-def reextract_policy(app: App, record: PolicyRecord, settings: PolicySettings) -> ReextractReport:
+def reextract_policy(app: App, record: PolicyRecord, settings: Policy) -> ReextractReport:
     """One transaction per policy: its versions are rebuilt whole or not at all."""
     report = ReextractReport(policy=record.name)
     with app.database.transaction() as session:
@@ -79,7 +78,7 @@ def reextract_policy(app: App, record: PolicyRecord, settings: PolicySettings) -
     return report
 
 
-def _rebuild(session: Session, captures: list[CaptureRecord], settings: PolicySettings) -> _Rebuild:
+def _rebuild(session: Session, captures: list[CaptureRecord], settings: Policy) -> _Rebuild:
     rebuild = _Rebuild()
     for capture in captures:
         assert capture.snapshot_id is not None

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from jobs.config import PolicySettings, Settings
+from jobs.config import Settings
 from jobs.convert import change_from_record, notice_for
 from monitor.alerts.email_message import make_message_id
 from monitor.alerts.email_render import ChangeNotice
 from monitor.alerts.subscription_rule import ChannelKind, Mode, Subscription, select_change, select_notice
-from monitor.models import DEFAULT_ALERT_ON, VersionClass
+from monitor.models import DEFAULT_ALERT_ON, Policy, VersionClass
 from storage import queries
 from storage.repository import NewAlert
 from storage.schema import ChangeRecord, PolicyRecord, SubscriptionRecord
@@ -26,7 +26,7 @@ def mail_domain(settings: Settings) -> str:
     return parseaddr(settings.email.sender)[1].rpartition("@")[2] or "localhost"
 
 
-def alerts_for_change(session: Session, settings: Settings, policy: PolicySettings, change_id: int) -> list[NewAlert]:
+def alerts_for_change(session: Session, settings: Settings, policy: Policy, change_id: int) -> list[NewAlert]:
     """One outbox row for each active subscription this change concerns (after its section filter)."""
     record = session.get(ChangeRecord, change_id)
     assert record is not None

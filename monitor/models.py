@@ -200,6 +200,18 @@ DEFAULT_ALERT_ON = frozenset({VersionClass.SUBSTANTIVE})  # the classes a policy
 
 
 @dataclass(frozen=True)
+class Policy:
+    """One tracked privacy-policy URL: where it lives, how to read it, and which kinds of change alert."""
+
+    name: str
+    url: str
+    site: str
+    select: tuple[str, ...] = ()  # CSS selectors of the main content, where the automatic choice fails
+    remove: tuple[str, ...] = ()  # CSS selectors dropped before anything else
+    alert_on: frozenset[VersionClass] = DEFAULT_ALERT_ON
+
+
+@dataclass(frozen=True)
 class Change:
     """The difference between two consecutive versions of a policy."""
 

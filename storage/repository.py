@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import Session
 
+from monitor.models import Policy
 from storage.schema import (
     AlertRecord,
     ArchiveBlockRecord,
@@ -25,13 +26,6 @@ from storage.schema import (
     VersionSectionRecord,
     utcnow,
 )
-
-
-@dataclass(frozen=True)
-class PolicySpec:
-    name: str
-    url: str
-    site: str
 
 
 @dataclass(frozen=True)
@@ -103,7 +97,7 @@ class SubscriptionSpec:
     mode: str
 
 
-def sync_policies(session: Session, specs: Iterable[PolicySpec]) -> None:
+def sync_policies(session: Session, specs: Iterable[Policy]) -> None:
     """Make the policies table match the config: add new names, update URLs, deactivate dropped ones.
 
     A policy whose URL changes keeps its versions but restarts its cursor: the new URL has its own captures.

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from monitor.models import Policy
 from storage import queries
 from storage.db import SCHEMA_HEAD, Database, open_database, schema_revision
 from storage.migrate import newest_revision
@@ -19,7 +20,6 @@ from storage.repository import (
     NewAlert,
     NewChange,
     NewVersion,
-    PolicySpec,
     SubscriptionSpec,
     add_change,
     add_version,
@@ -52,8 +52,8 @@ def database(database_url: str) -> Iterator[Database]:
         sync_policies(
             session,
             [
-                PolicySpec("A", "https://a.example/privacy", "a.example"),
-                PolicySpec("B", "https://b.example/p", "b.example"),
+                Policy("A", "https://a.example/privacy", "a.example"),
+                Policy("B", "https://b.example/p", "b.example"),
             ],
         )
     yield db
@@ -206,7 +206,7 @@ def test_a_due_policy_is_claimed_by_one_owner_only(database: Database) -> None:
 
 
 def test_claimers_racing_in_separate_connections_never_share_a_policy(database_url: str, database: Database) -> None:
-    specs = [PolicySpec(f"P{n:02d}", f"https://p{n}.example/privacy", f"p{n}.example") for n in range(20)]
+    specs = [Policy(f"P{n:02d}", f"https://p{n}.example/privacy", f"p{n}.example") for n in range(20)]
     with database.transaction() as session:
         sync_policies(session, specs)
     start = threading.Barrier(2)
@@ -250,7 +250,7 @@ def test_a_polled_policy_is_not_due_until_its_next_poll(database: Database) -> N
 
 def test_a_dropped_policy_is_deactivated_not_deleted(database: Database) -> None:
     with database.transaction() as session:
-        sync_policies(session, [PolicySpec("A", "https://a.example/privacy", "a.example")])
+        sync_policies(session, [Policy("A", "https://a.example/privacy", "a.example")])
     with database.reader() as session:
         assert [s.policy.name for s in queries.policy_summaries(session)] == ["A"]
         assert queries.policy_by_name(session, "B") is not None
