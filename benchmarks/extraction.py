@@ -9,7 +9,7 @@ Extractors
 * ``trafilatura``: ``trafilatura.extract(html_bytes, output_format="markdown")``, otherwise default settings
   (fallbacks on; Markdown implies formatting; tables kept; no links). ``None`` counts as empty output.
 * ``html2text``: ``html2text.HTML2Text`` (``body_width=0``, i.e. no line wrapping; otherwise defaults) over the whole
-  page, decoded to text by ``monitor.extract.pipeline.decode_html`` as part of its timed conversion.
+  page, decoded to text by ``monitor.extract.decode.decode_html`` as part of its timed conversion.
 * ``readability``: ``readability.Document(html_bytes).summary(html_partial=True)`` converted by html2text as above.
 
 Peers emit no reference header and no title line, so every peer's Markdown gets ``# <title>`` and a blank line
@@ -61,7 +61,8 @@ from lxml import html as lxml_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.extract.pipeline import decode_html, extract_document
+from monitor.extract.decode import decode_html
+from monitor.extract.pipeline import extract_document
 from monitor.extract.reference_format import render_reference
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

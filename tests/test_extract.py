@@ -13,9 +13,10 @@ import pytest
 from lxml import html as lxml_html
 
 from monitor.errors import NotExtractable
+from monitor.extract.content_signals import inner_text
 from monitor.extract.deep_nesting import flatten_deep_nesting
-from monitor.extract.main_content import inner_text
-from monitor.extract.pipeline import MAX_ELEMENTS, MAX_HTML_BYTES, extract_document
+from monitor.extract.guards import MAX_ELEMENTS, MAX_HTML_BYTES
+from monitor.extract.pipeline import extract_document
 from monitor.extract.reference_format import render_reference
 from monitor.extract.text_measures import TextStats
 from monitor.models import Document

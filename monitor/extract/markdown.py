@@ -4,16 +4,20 @@ Those references were written by an html2text-style converter: ``#`` headings ke
 ``  * `` / ``  1. `` list items indented two spaces per level, ``**bold**``, ``_em_``, ``[text](href)``
 links (``<href>`` when the text is the address), ``* * *`` rules, ``  \\n`` line breaks, a row of
 ``---`` under the first table row and four-space indented ``<pre>`` blocks. The walk is event-driven
-(``lxml.etree.iterwalk``), so arbitrarily deep trees render without recursion.
+(``lxml.etree.iterwalk``), so arbitrarily deep trees render without recursion. What is written goes
+through ``markdown_writer``; tables are told apart and laid out by ``markdown_tables``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from lxml import etree
 from lxml.html import HtmlElement
+
+from monitor.extract.markdown_tables import is_data_table, table_markdown, table_rows
+from monitor.extract.markdown_writer import LINE_START_ESCAPE, Mark, MarkdownWriter, escape_line_start
+from monitor.extract.whitespace import collapse_whitespace, normalized_text
 
 SKIPPED_TAGS = frozenset(
     {
@@ -32,147 +36,6 @@ BLOCK_TAGS = frozenset(
 )  # fmt: skip
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 EMPHASIS = {"b": "**", "strong": "**", "i": "_", "em": "_", "code": "`", "tt": "`", "kbd": "`"}
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_LINE_START_ESCAPE = re.compile(r"\A(?:(\d+)\.(?=\s|$)|([-+*>])(?=\s)|(#{1,6})(?=\s|$))")
-
-
-def collapse_whitespace(text: str) -> str:
-    """Runs of whitespace (as ``str.split`` sees it: non-breaking spaces too) as one space; invisible
-    characters dropped. ``str.split`` is several times faster than a regex on megabytes of text."""
-    if not text.isascii():  # the invisible characters are all outside ASCII
-        text = _INVISIBLE.sub("", text)
-    words = " ".join(text.split())
-    if not words:
-        return " " if text else ""
-    return (" " if text[0].isspace() else "") + words + (" " if text[-1].isspace() else "")
-
-
-def normalized_text(text: str) -> str:
-    """``text`` with whitespace collapsed and stripped (faster than ``collapse_whitespace().strip()``)."""
-    if not text.isascii():
-        text = _INVISIBLE.sub("", text)
-    return " ".join(text.split())
-
-
-@dataclass
-class _Mark:
-    """An inline wrapper (``**``, ``_``, a link) whose opening waits for the first word inside it."""
-
-    opening: str
-    closing: str
-    shown: bool = False
-
-
-class _Writer:
-    """Accumulates Markdown, owing line breaks, spaces and openings until a word needs them."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.breaks = 0  # newlines owed: 1 ends the line, 2 ends the paragraph
-        self.hard = False  # the owed single newline is a <br> ("  \n")
-        self.space = False
-        self.at_line_start = True
-        self.prefix = ""  # heading or list-item marker waiting for the block's first word
-        self.marks: list[_Mark] = []
-        self.quote_depth = 0
-        self.line_quote_depth = 0  # quote depth of the line last started
-
-    def block(self, newlines: int = 2) -> None:
-        """A block boundary; the first block inside a list item stays on the marker's line."""
-        if self.prefix:
-            return
-        self.breaks = max(self.breaks, newlines)
-        self.hard = False
-        self.space = False
-
-    def line_break(self) -> None:
-        if self.prefix or (self.at_line_start and not self.breaks):
-            return
-        if self.breaks:
-            self.breaks = 2  # a second <br> in a row opens a paragraph
-        else:
-            self.breaks, self.hard = 1, True
-        self.space = False
-
-    def open_mark(self, opening: str, closing: str) -> _Mark:
-        mark = _Mark(opening, closing)
-        self.marks.append(mark)
-        return mark
-
-    def close_mark(self, mark: _Mark) -> None:
-        if mark in self.marks:
-            self.marks.remove(mark)
-        if mark.shown:
-            self.parts.append(mark.closing)
-
-    def text(self, data: str) -> None:
-        data = collapse_whitespace(data)
-        if not data:
-            return
-        if data[0] == " ":
-            self.space = True
-        words = data.strip()
-        if words:
-            self.word(words)
-            self.space = data[-1] == " "
-
-    def word(self, words: str, *, raw: bool = False) -> None:
-        """Write ``words``, preceded by whatever is owed; ``raw`` skips line-start escaping."""
-        fresh_line = self._flush_breaks()
-        if self.prefix:
-            self.parts.append(self.prefix)
-            self.prefix = ""
-            fresh_line = False
-        elif self.space and not self.at_line_start:
-            self.parts.append(" ")
-        self.space = False
-        for mark in self.marks:
-            if not mark.shown:
-                self.parts.append(mark.opening)
-                mark.shown = True
-                fresh_line = False
-        if fresh_line and not raw:
-            words = _LINE_START_ESCAPE.sub(_escape_line_start, words, count=1)
-        self.parts.append(words)
-        self.at_line_start = False
-
-    def _flush_breaks(self) -> bool:
-        """Emit owed newlines (closing and later reopening inline marks around them)."""
-        if not self.parts:
-            self.breaks = 0
-            self.parts.append("> " * self.quote_depth)
-            self.line_quote_depth = self.quote_depth
-            return True
-        if not self.breaks:
-            return self.at_line_start
-        for mark in reversed(self.marks):
-            if mark.shown:
-                self.parts.append(mark.closing)
-                mark.shown = False
-        quote = "> " * self.quote_depth
-        if self.breaks == 1:
-            self.parts.append(("  \n" if self.hard else "\n") + quote)
-        else:
-            blank = ">" * min(self.quote_depth, self.line_quote_depth)  # no ">" before a quote starts
-            self.parts.append("\n" + blank + "\n" + quote)
-        self.line_quote_depth = self.quote_depth
-        self.breaks = 0
-        self.hard = False
-        self.at_line_start = True
-        return True
-
-    def result(self) -> str:
-        text = "".join(self.parts)
-        lines = [line.rstrip() if not line.endswith("  ") else line for line in text.split("\n")]
-        text = "\n".join(line if line.strip() not in ("", ">") else line.strip() for line in lines)
-        text = re.sub(r"\n{3,}", "\n\n", text)
-        return text.strip("\n").rstrip()
-
-
-def _escape_line_start(match: re.Match[str]) -> str:
-    if match.group(1) is not None:
-        return match.group(1) + "\\."
-    return "\\" + match.group(0)
 
 
 class _ListState:
@@ -185,9 +48,9 @@ class MarkdownRenderer:
     """Renders one element (and everything inside it) as Markdown."""
 
     def __init__(self) -> None:
-        self.out = _Writer()
+        self.out = MarkdownWriter()
         self.lists: list[_ListState] = []
-        self.marks: dict[HtmlElement, _Mark] = {}
+        self.marks: dict[HtmlElement, Mark] = {}
         self.in_heading = 0
         self.in_link = 0
 
@@ -313,18 +176,15 @@ class MarkdownRenderer:
         self.out.block()
 
     def _table(self, table: HtmlElement) -> None:
-        rows = [row for row in table_rows(table) if any(row)]
+        rows = [row for row in table_rows(table, _cell_markdown) if any(row)]
         captions = [_cell_markdown(caption) for caption in table.iterchildren("caption")]
         for caption in filter(None, captions):
             self.out.block()
             self.out.word(caption)
         if not rows:
             return
-        width = max(len(row) for row in rows)
-        lines = [" | ".join(rows[0]), "|".join(["---"] * width)]
-        lines += [" | ".join(row) for row in rows[1:]]
         self.out.block()
-        self.out.word("\n".join(lines), raw=True)
+        self.out.word(table_markdown(rows), raw=True)
         self.out.block()
 
 
@@ -372,43 +232,9 @@ def _has_block(element: HtmlElement) -> bool:
     return any(child.tag in BLOCK_TAGS or child.tag in HEADINGS for child in element.iterdescendants())
 
 
-def table_rows(table: HtmlElement) -> list[list[str]]:
-    """The rows of a table (its own, not those of tables nested in it) as lists of cell Markdown."""
-    rows: list[list[str]] = []
-    for row in table.iter("tr"):
-        if _owning_table(row) is not table:
-            continue
-        cells = [cell for cell in row if cell.tag in ("td", "th")]
-        rows.append([_cell_markdown(cell) for cell in cells])
-    return rows
-
-
 def _cell_markdown(cell: HtmlElement) -> str:
     if not len(cell):  # text only, as most cells are: what the renderer would make of it, made directly
-        text = _LINE_START_ESCAPE.sub(_escape_line_start, normalized_text(cell.text or ""), count=1)
+        text = LINE_START_ESCAPE.sub(escape_line_start, normalized_text(cell.text or ""), count=1)
         return text.replace("|", "\\|")
     text = MarkdownRenderer().render(cell)
     return re.sub(r"\s*\n\s*", " ", text).strip().replace("|", "\\|")
-
-
-def _owning_table(element: HtmlElement) -> HtmlElement | None:
-    for ancestor in element.iterancestors("table"):
-        return ancestor
-    return None
-
-
-def is_data_table(table: HtmlElement) -> bool:
-    """Whether a table holds data (rendered as a Markdown table) rather than page layout."""
-    if table.get("role") == "presentation" or table.get("datatable") == "0":
-        return False
-    if any(True for _ in table.iterdescendants("table")):
-        return False
-    rows = [row for row in table.iter("tr") if _owning_table(row) is table]
-    columns = max((len([c for c in row if c.tag in ("td", "th")]) for row in rows), default=0)
-    if len(rows) <= 1 or columns <= 1:
-        return False
-    if any(True for _ in table.iter(*HEADINGS, "blockquote", "pre", "form", "hr")):
-        return False
-    if table.get("summary") or any(True for _ in table.iter("caption", "thead", "tfoot", "th", "colgroup")):
-        return True
-    return len(rows) >= 10 or columns > 4 or len(rows) * columns > 10

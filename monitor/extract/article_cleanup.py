@@ -1,0 +1,125 @@
+"""Cleaning the chosen article: what is inside it but not policy text goes.
+
+Forms, widgets, sharing buttons, form controls, headings repeating the title, and lists, tables and
+``div`` blocks that look like navigation or link farms (Readability's conditional cleaning); data tables
+and code are spared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from lxml.html import HtmlElement
+
+from monitor.extract.content_signals import Flags, class_weight, drop, has_text, inner_text, is_phrasing, match_string
+from monitor.extract.markdown_tables import is_data_table
+from monitor.extract.text_measures import Measure, TextStats
+
+_SHARE = re.compile(r"(?:\b|_)(?:share|sharedaddy)(?:\b|_)", re.I)  # Readability's "share" widgets
+
+
+def clean_article(article: HtmlElement, flags: Flags, titles: tuple[str, str]) -> None:
+    """Drop what is inside the article but not policy text (widgets, link lists, form controls...)."""
+    data_tables = {table for table in article.iter("table") if is_data_table(table)}
+    _clean_conditionally(article, ("form", "fieldset"), flags, data_tables)
+    _remove_all(article, ("object", "embed", "footer", "link", "aside", "iframe"))
+    _drop_title_headings(article, *titles)
+    for child in list(article):
+        for element in list(child.iterdescendants()):
+            if _SHARE.search(match_string(element)) and len(element.text_content()) < 500:
+                drop(element)
+    _remove_all(article, ("input", "textarea", "select", "button"))
+    if flags & Flags.WEIGHT_CLASSES:
+        _remove_all(article, ("h1", "h2"), lambda heading: class_weight(heading, flags) < 0)
+    _clean_conditionally(article, ("table", "ul", "div"), flags, data_tables)
+    _remove_all(article, ("p",), lambda p: not has_text(p) and p.find(".//img") is None)
+    _remove_all(article, ("br",), lambda br: not (br.tail or "").strip() and _next_is_paragraph(br))
+    _unwrap_single_cell_tables(article)
+
+
+def _next_is_paragraph(br: HtmlElement) -> bool:
+    following = br.getnext()
+    return following is not None and following.tag == "p"
+
+
+def _remove_all(root: HtmlElement, tags: Iterable[str], condition: Callable[[HtmlElement], bool] | None = None) -> None:
+    for element in list(root.iter(*tags)):
+        if condition is None or condition(element):
+            drop(element)
+
+
+def _drop_title_headings(article: HtmlElement, title: str, article_title: str) -> None:
+    """The page title is rendered apart: drop an ``h1`` (or a lone ``h2``) that repeats it."""
+    h1s = list(article.iter("h1"))
+    for h1 in h1s:
+        if len(h1s) == 1 or _similar_to_title(inner_text(h1), title):
+            drop(h1)
+    h2s = list(article.iter("h2"))
+    if len(h2s) == 1:
+        heading = h2s[0].text_content()  # as is: a heading padded with whitespace does not match
+        if article_title and abs(len(heading) - len(article_title)) / len(article_title) < 0.5:
+            shorter, longer = sorted((heading, article_title), key=len)
+            if shorter in longer:
+                drop(h2s[0])
+
+
+def _similar_to_title(heading: str, title: str) -> bool:
+    title_tokens = re.split(r"\W+", title.lower())
+    heading_tokens = [token for token in re.split(r"\W+", heading.lower()) if token]
+    if not heading_tokens or not title:
+        return False
+    unknown = [token for token in heading_tokens if token not in title_tokens]
+    return 1 - len(" ".join(unknown)) / len(" ".join(heading_tokens)) > 0.75
+
+
+def _clean_conditionally(
+    article: HtmlElement, tags: tuple[str, ...], flags: Flags, data_tables: set[HtmlElement]
+) -> None:
+    if not flags & Flags.CLEAN_CONDITIONALLY:
+        return
+    sheltered = {inner for table in data_tables for inner in table.iterdescendants()}
+    sheltered.update(inner for code in article.iter("code") for inner in code.iterdescendants())
+    # Innermost first, so that each element is measured after what is dropped inside it.
+    stats = TextStats()
+    for element in reversed(list(article.iter(*tags))):
+        if element is article or element in sheltered or element in data_tables:
+            continue
+        if _looks_like_clutter(element, flags, stats.of(element)):
+            drop(element)
+
+
+def _looks_like_clutter(element: HtmlElement, flags: Flags, measure: Measure) -> bool:
+    weight = class_weight(element, flags)
+    if weight < 0:
+        return True
+    if measure.commas >= 10:
+        return False
+    paragraphs, images, embeds, length = measure.paragraphs, measure.images, measure.embeds, measure.length
+    is_list = element.tag in ("ul", "ol")
+    in_figure = any(True for _ in element.iterancestors("figure"))
+    density = measure.link_density
+    return (
+        (images > 1 and paragraphs / images < 0.5 and not in_figure)
+        or (not is_list and measure.items - 100 > paragraphs)
+        or measure.inputs > paragraphs // 3
+        or (not is_list and length < 25 and (images == 0 or images > 2) and not in_figure)
+        or (not is_list and weight < 25 and density > 0.2)
+        or (weight >= 25 and density > 0.5)
+        or (embeds == 1 and length < 75)
+        or embeds > 1
+    )
+
+
+def _unwrap_single_cell_tables(article: HtmlElement) -> None:
+    for table in list(article.iter("table")):
+        rows = list(table.iter("tr"))
+        if len(rows) != 1:
+            continue
+        cells = [cell for cell in rows[0] if cell.tag in ("td", "th")]
+        if len(cells) != 1 or table.getparent() is None:
+            continue
+        cell = cells[0]
+        cell.tag = "p" if all(is_phrasing(child) for child in cell) else "div"
+        cell.tail = table.tail
+        table.getparent().replace(table, cell)

@@ -1,0 +1,78 @@
+"""Boilerplate dropped before scoring: navigation, menus, footers, sidebars, banners, sharing widgets,
+cookie notices, the site's header.
+
+Named by tag, ARIA role, or class and id; a titled run of prose keeps its place whatever its names say,
+and names inside tables and code are not trusted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from monitor.extract.content_signals import drop, inner_text, link_density, match_string
+
+_UNLIKELY = re.compile(
+    r"-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|"
+    r"header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|"
+    r"supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|navbar|navigation|"
+    r"(?:^|[\s_-])nav(?:$|[\s_-])|share-?(?:bar|box|buttons?|links?|this|tools?|icons?)|addthis|skip-?link",
+    re.I,
+)
+_MAYBE_CANDIDATE = re.compile(r"and|article|body|column|content|main|shadow", re.I)
+_COOKIE = re.compile(r"cookie|consent|gdpr|ccpa|onetrust|cybot", re.I)
+_NOTICE = re.compile(r"banner|bar\b|notice|popup|modal|overlay|dialog|alert|message|law|consent|warning", re.I)
+_UNLIKELY_ROLES = frozenset(
+    {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog", "search"}
+)
+_UNLIKELY_TAGS = frozenset({"nav", "aside", "footer"})
+
+
+def strip_unlikely(body: HtmlElement) -> None:
+    doomed = []
+    shelters: list[HtmlElement] = []  # open tables and code: names inside them are not trusted
+    walker = etree.iterwalk(body, events=("start", "end"))
+    for event, element in walker:
+        if event == "end":
+            if shelters and shelters[-1] is element:
+                shelters.pop()
+        elif not shelters and element is not body and _is_unlikely(element):
+            doomed.append(element)
+            walker.skip_subtree()
+        elif element.tag in ("table", "code", "pre"):
+            shelters.append(element)
+    for element in doomed:
+        drop(element)
+
+
+def _is_unlikely(element: HtmlElement) -> bool:
+    """Navigation, menus, footers, sidebars, banners, sharing widgets, cookie notices."""
+    tag = element.tag
+    if tag in ("body", "a") or tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        return False
+    if tag in _UNLIKELY_TAGS or element.get("role") in _UNLIKELY_ROLES:
+        return True
+    if tag == "header" and next(element.iterancestors("article", "main"), None) is None:
+        return len(inner_text(element)) < 300 or link_density(element) > 0.5  # the site's, not the text's
+    names = match_string(element)
+    if _is_cookie_notice(element, names):
+        return True
+    if _UNLIKELY.search(names) is None or _MAYBE_CANDIDATE.search(names) is not None:
+        return False
+    return not _reads_like_a_section(element)
+
+
+def _reads_like_a_section(element: HtmlElement) -> bool:
+    """A titled run of prose: what a policy section named "social-media" or "comments" looks like."""
+    if next(element.iterdescendants("h2", "h3", "h4", "h5", "h6"), None) is None:
+        return False
+    return len(inner_text(element)) >= 500 and link_density(element) < 0.2
+
+
+def _is_cookie_notice(element: HtmlElement, names: str) -> bool:
+    # A policy's own "cookies" section also carries such names: require the banner's shape too.
+    if _COOKIE.search(names) is None:
+        return False
+    return _NOTICE.search(names) is not None and len(inner_text(element)) < 1500
