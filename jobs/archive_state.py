@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from monitor.wayback.client import WaybackArchive
-from monitor.wayback.rate_gate import BLOCK_MEMORY, BlockMemory
+from monitor.wayback.firewall_breaker import BLOCK_MEMORY, BlockMemory
 from storage.db import Database
 from storage.repository import record_archive_block
 from storage.schema import ArchiveBlockRecord

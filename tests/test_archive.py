@@ -19,7 +19,7 @@ import pytest
 from monitor.errors import ArchiveBlocked, ArchiveError, CaptureUnavailable, RateLimited
 from monitor.models import Capture
 from monitor.wayback.client import WaybackArchive
-from monitor.wayback.rate_gate import BlockMemory
+from monitor.wayback.firewall_breaker import BlockMemory
 from monitor.wayback.settings import ArchiveSettings
 from tests.corpus import WAYBACK
 from tests.fake_archive import FakeArchive

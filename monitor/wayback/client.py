@@ -1,7 +1,7 @@
 """The only module that talks to the Wayback Machine.
 
 Requests go through ``monitor.wayback.transport`` (EDGI's ``wayback.WaybackSession`` underneath) and the host's
-process-wide ``monitor.wayback.rate_gate.HostGate``: paced per endpoint family, paused after a live 429, stopped by a
+process-wide ``monitor.wayback.host_gate.HostGate``: paced per endpoint family, paused after a live 429, stopped by a
 firewall block. EDGI's ``WaybackClient`` is not used: it hard-codes the web.archive.org host (we must also talk to
 our loopback fake and to mirrors), aborts a search on one malformed CDX line, and has no JSON output. See
 ../shared/docs/wayback-api.md for every behaviour handled here.
@@ -25,7 +25,9 @@ from monitor.errors import ArchiveError, CaptureUnavailable
 from monitor.models import Capture, CaptureOutcome, Snapshot, datetime_to_timestamp, timestamp_to_datetime
 from monitor.wayback.capture_quality import low_quality_reason
 from monitor.wayback.cdx import CdxPage, parse_cdx, resolve_revisits
-from monitor.wayback.rate_gate import BlockMemory, Family, HostGate, attach_gate, detach_gate
+from monitor.wayback.firewall_breaker import BlockMemory
+from monitor.wayback.host_gate import HostGate, attach_gate, detach_gate
+from monitor.wayback.pacer import Family
 from monitor.wayback.settings import ArchiveSettings
 from monitor.wayback.transport import BodyTooLarge, Transport, TransportSettings, read_body, ungzip_payload
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from monitor.wayback.rate_gate import GateSettings
+from monitor.wayback.host_gate import GateSettings
 
 DEFAULT_ARCHIVE_URL = "https://web.archive.org"
 

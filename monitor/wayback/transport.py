@@ -24,7 +24,8 @@ from wayback import WaybackSession
 from wayback.exceptions import RateLimitError, WaybackException, WaybackRetryError
 
 from monitor.errors import ArchiveError
-from monitor.wayback.rate_gate import Family, HostGate
+from monitor.wayback.host_gate import HostGate
+from monitor.wayback.pacer import Family
 
 logger = logging.getLogger(__name__)
 
