@@ -55,7 +55,7 @@ def test_environment_overrides_the_database_url(tmp_path: Path) -> None:
 
 def test_smtp_password_comes_only_from_the_environment(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, MINIMAL), env={"POLICY_MONITOR_SMTP_PASSWORD": "s3cret"})
-    assert settings.email.password == "s3cret"
+    assert settings.email.smtp.password == "s3cret"
     assert "s3cret" not in repr(settings)
 
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from jobs.config.source import ConfigSource, read_config
 from jobs.config.subscriptions import config_subscriptions, recipient_subscriptions
 from jobs.config.tables import ENV_SMTP_PASSWORD, ConfigFile, EmailTable, PolicyEntry, ScheduleTable, WaybackTable
+from monitor.alerts.smtp import SmtpSettings
 from monitor.models import Policy, VersionClass
 from monitor.wayback.settings import ArchiveSettings
 from storage.repository import SubscriptionSpec
@@ -32,14 +33,12 @@ class ScheduleSettings:
 
 @dataclass(frozen=True)
 class EmailSettings:
-    smtp_host: str = "localhost"
-    smtp_port: int = 25
+    """The ``[email]`` table: the SMTP server (its password from the environment), who sends, who hears."""
+
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
     sender: str = "policy-monitor@localhost"
     recipients: tuple[str, ...] = ()
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    starttls: bool = False
-    retry_for: timedelta = timedelta(days=2)
+    retry_for: timedelta = timedelta(days=2)  # give up on an alert the server keeps refusing after this long
 
 
 @dataclass(frozen=True)
@@ -113,16 +112,14 @@ def _schedule(table: ScheduleTable) -> ScheduleSettings:
 
 
 def _email(table: EmailTable, env: Mapping[str, str]) -> EmailSettings:
-    return EmailSettings(
-        smtp_host=table.smtp_host,
-        smtp_port=table.smtp_port,
-        sender=table.sender,
-        recipients=tuple(table.recipients),
+    smtp = SmtpSettings(
+        host=table.smtp_host,
+        port=table.smtp_port,
         username=table.username,
         password=env.get(ENV_SMTP_PASSWORD) or None,
         starttls=table.starttls,
-        retry_for=table.retry_for,
     )
+    return EmailSettings(smtp=smtp, sender=table.sender, recipients=tuple(table.recipients), retry_for=table.retry_for)
 
 
 def _policies(entries: list[PolicyEntry], source: ConfigSource, data: dict[str, Any]) -> tuple[Policy, ...]:
