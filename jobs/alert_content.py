@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from jobs.app import App
 from jobs.config import Settings
 from jobs.subscribers import notice_for_subscriber
-from monitor.alerts.channels import AppriseChannel, Channel, Delivery, EmailChannel, SmtpSettings, WebhookChannel
+from monitor.alerts.channels import AppriseChannel, Channel, Delivery, EmailChannel, WebhookChannel
 from monitor.alerts.channels.base import Content
 from monitor.alerts.digest_render import Digest
 from monitor.alerts.subscription_rule import ChannelKind
@@ -65,9 +65,7 @@ def _channel(settings: Settings, alert: AlertRecord, subscription: SubscriptionR
         assert subscription is not None and subscription.secret_env is not None
         secret = _secret(subscription.secret_env, "the webhook's signing secret")
         return WebhookChannel(secret=secret.encode()), subscription.target
-    email = settings.email
-    smtp = SmtpSettings(email.smtp_host, email.smtp_port, email.username, email.password, email.starttls)
-    return EmailChannel(smtp, email.sender), alert.recipient
+    return EmailChannel(settings.email.smtp, settings.email.sender), alert.recipient
 
 
 def _secret(variable: str, what: str) -> str:

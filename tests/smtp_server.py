@@ -1,7 +1,7 @@
 """A real SMTP server on loopback for tests (aiosmtpd), with switches for failures and downtime.
 
     with SmtpServer() as server:
-        send_email(message, host=server.host, port=server.port)
+        send_email(message, SmtpSettings(host=server.host, port=server.port))
         assert server.messages[0]["Subject"] == "..."
 
 ``server.fail_next(2, code=451)`` answers the next two messages with "451 Try again later";

@@ -23,6 +23,7 @@ from monitor.alerts.email_message import (
     render_text,
     send_email,
 )
+from monitor.alerts.smtp import SmtpSettings
 from monitor.errors import DeliveryError
 from monitor.models import Change, SectionAt, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
 from monitor.models import Section as PolicySection
@@ -434,7 +435,7 @@ def test_digest_message_id_depends_on_the_set_of_changes_not_their_order() -> No
 
 
 def test_send_email_delivers_to_the_smtp_server(smtp_server: SmtpServer) -> None:
-    answer = send_email(message_for(), host=smtp_server.host, port=smtp_server.port, timeout=5)
+    answer = send_email(message_for(), SmtpSettings(host=smtp_server.host, port=smtp_server.port, timeout=5))
     assert answer.startswith("250")
     assert smtp_server.recipients == [[RECIPIENT]]
     assert smtp_server.messages[0]["Subject"] == render_subject(SAMPLE)
@@ -445,7 +446,7 @@ def test_send_email_delivers_to_the_smtp_server(smtp_server: SmtpServer) -> None
 def test_a_451_answer_is_a_transient_delivery_error(smtp_server: SmtpServer) -> None:
     smtp_server.fail_next(1, code=451)
     with pytest.raises(DeliveryError, match="451") as caught:
-        send_email(message_for(), host=smtp_server.host, port=smtp_server.port, timeout=5)
+        send_email(message_for(), SmtpSettings(host=smtp_server.host, port=smtp_server.port, timeout=5))
     assert caught.value.permanent is False
     assert smtp_server.messages == []
 
@@ -453,14 +454,14 @@ def test_a_451_answer_is_a_transient_delivery_error(smtp_server: SmtpServer) -> 
 def test_a_550_answer_is_a_permanent_delivery_error(smtp_server: SmtpServer) -> None:
     smtp_server.fail_next(1, code=550)
     with pytest.raises(DeliveryError, match="550") as caught:
-        send_email(message_for(), host=smtp_server.host, port=smtp_server.port, timeout=5)
+        send_email(message_for(), SmtpSettings(host=smtp_server.host, port=smtp_server.port, timeout=5))
     assert caught.value.permanent is True
 
 
 def test_a_550_to_the_recipient_is_a_permanent_delivery_error(smtp_server: SmtpServer) -> None:
     smtp_server.fail_next(1, code=550, at="rcpt")
     with pytest.raises(DeliveryError, match=RECIPIENT) as caught:
-        send_email(message_for(), host=smtp_server.host, port=smtp_server.port, timeout=5)
+        send_email(message_for(), SmtpSettings(host=smtp_server.host, port=smtp_server.port, timeout=5))
     assert caught.value.permanent is True
 
 
@@ -469,10 +470,10 @@ def test_a_server_that_is_down_is_a_transient_delivery_error_and_delivery_works_
 ) -> None:
     smtp_server.stop()
     with pytest.raises(DeliveryError) as caught:
-        send_email(message_for(), host=smtp_server.host, port=smtp_server.port, timeout=5)
+        send_email(message_for(), SmtpSettings(host=smtp_server.host, port=smtp_server.port, timeout=5))
     assert caught.value.permanent is False
     smtp_server.start()
-    send_email(message_for(), host=smtp_server.host, port=smtp_server.port, timeout=5)
+    send_email(message_for(), SmtpSettings(host=smtp_server.host, port=smtp_server.port, timeout=5))
     assert len(smtp_server.messages) == 1
 
 
@@ -481,7 +482,7 @@ def test_a_server_that_never_answers_is_a_transient_delivery_error() -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         with pytest.raises(DeliveryError) as caught:
-            send_email(message_for(), host="127.0.0.1", port=silent.getsockname()[1], timeout=0.3)
+            send_email(message_for(), SmtpSettings(host="127.0.0.1", port=silent.getsockname()[1], timeout=0.3))
     assert caught.value.permanent is False
 
 
@@ -489,14 +490,18 @@ def test_login_with_wrong_credentials_is_a_permanent_delivery_error() -> None:
     with SmtpServer(auth=("alerts", "secret")) as server:
         with pytest.raises(DeliveryError) as caught:
             send_email(
-                message_for(), host=server.host, port=server.port, username="alerts", password="wrong", timeout=5
+                message_for(),
+                SmtpSettings(host=server.host, port=server.port, username="alerts", password="wrong", timeout=5),
             )
         assert caught.value.permanent is True
-        send_email(message_for(), host=server.host, port=server.port, username="alerts", password="secret", timeout=5)
+        send_email(
+            message_for(),
+            SmtpSettings(host=server.host, port=server.port, username="alerts", password="secret", timeout=5),
+        )
         assert len(server.messages) == 1
 
 
 def test_sending_without_login_to_a_server_requiring_it_is_a_permanent_delivery_error() -> None:
     with SmtpServer(auth=("alerts", "secret")) as server, pytest.raises(DeliveryError, match="530") as caught:
-        send_email(message_for(), host=server.host, port=server.port, timeout=5)
+        send_email(message_for(), SmtpSettings(host=server.host, port=server.port, timeout=5))
     assert caught.value.permanent is True

@@ -258,7 +258,9 @@ def test_history_names_the_version_a_revert_returns_to(config: Path, fake_archiv
 
 def storage_config(tmp_path: Path, url: str) -> Path:
     path = tmp_path / "storage.toml"
-    path.write_text(f'[storage]\nurl = "{url}"\n')
+    path.write_text(
+        f'[storage]\nurl = "{url}"\n\n[[policies]]\nname = "Example"\nurl = "https://example.org/privacy"\n'
+    )
     return path
 
 

@@ -55,7 +55,7 @@ def test_environment_overrides_the_database_url(tmp_path: Path) -> None:
 
 def test_smtp_password_comes_only_from_the_environment(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, MINIMAL), env={"POLICY_MONITOR_SMTP_PASSWORD": "s3cret"})
-    assert settings.email.password == "s3cret"
+    assert settings.email.smtp.password == "s3cret"
     assert "s3cret" not in repr(settings)
 
 
@@ -77,13 +77,13 @@ def test_a_bad_duration_names_the_key(tmp_path: Path) -> None:
 
 def test_a_policy_without_url_names_its_entry(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL + '\n[[policies]]\nname = "Second"\n')
-    with pytest.raises(ConfigError, match=r"policies\[1\]\.url is required"):
+    with pytest.raises(ConfigError, match=r'line 9: policies\["Second"\]\.url is required'):
         load_settings(path, env={})
 
 
 def test_a_non_http_policy_url_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL.replace("https://www.example.org/privacy", "ftp://example.org/x"))
-    with pytest.raises(ConfigError, match=r"line 7: policies\[0\]\.url must be an http\(s\) URL"):
+    with pytest.raises(ConfigError, match=r'line 7: policies\["Example"\]\.url must be an http\(s\) URL'):
         load_settings(path, env={})
 
 
@@ -111,7 +111,9 @@ def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
 
 def test_an_invalid_css_selector_is_named_with_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL + 'select = ["div[[broken"]\n')
-    with pytest.raises(ConfigError, match=r"line 8: policies\[0\]\.select: 'div\[\[broken' is not a CSS selector"):
+    with pytest.raises(
+        ConfigError, match=r"line 8: policies\[\"Example\"\]\.select: 'div\[\[broken' is not a CSS selector"
+    ):
         load_settings(path, env={})
 
 
@@ -122,7 +124,7 @@ def test_alert_classes_default_to_substantive_and_can_be_widened(tmp_path: Path)
 
 
 def test_an_unknown_alert_class_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"policies\[0\]\.alert_on must be a list of version classes"):
+    with pytest.raises(ConfigError, match=r'policies\["Example"\]\.alert_on must be a list of version classes'):
         load_settings(write(tmp_path, MINIMAL + 'alert_on = ["typos"]\n'), env={})
 
 

@@ -10,9 +10,9 @@ import click
 
 from jobs import alert_preview
 from jobs.cli.support import Context, fail, guard, print_json
+from jobs.config.subscriptions import subscription_from_options
 from jobs.deliver import deliver_pending
 from jobs.subscribers import subscription_rows
-from jobs.subscription_config import subscription_from_entry
 from monitor.models import VersionClass
 from storage.subscriptions import CONFIG, add_subscription, deactivate_subscription, subscription_by_name
 
@@ -54,7 +54,7 @@ def subscribe(obj: Context, name: str, **options: Any) -> None:
     entry["policies"] = list(options["policies"]) or "all"
     if options["alert_on"]:
         entry["alert_on"] = list(options["alert_on"])
-    spec = subscription_from_entry(entry, lambda key: f"--{key.replace('_', '-')}")
+    spec = subscription_from_options(entry, lambda key: f"--{key.replace('_', '-')}")
     with obj.app() as app, app.database.transaction() as session:
         existing = subscription_by_name(session, name)
         if existing is not None and existing.source == CONFIG and existing.active:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,19 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The server alerts are handed to, and how (the ``[email]`` table's SMTP keys; the password from the
+    environment)."""
+
+    host: str = "localhost"
+    port: int = 25
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = False
+    timeout: float = 30.0
 
 
 class _SMTP(smtplib.SMTP):
@@ -26,50 +40,35 @@ class _SMTP(smtplib.SMTP):
         return self.data_reply
 
 
-def send_email(
-    message: EmailMessage,
-    *,
-    host: str,
-    port: int,
-    username: str | None = None,
-    password: str | None = None,
-    starttls: bool = False,
-    timeout: float = 30.0,
-) -> str:
+def send_email(message: EmailMessage, server: SmtpSettings) -> str:
     """Deliver ``message``; the server's answer, e.g. ``250 OK queued as 1234``.
 
     Raises ``DeliveryError``: ``permanent`` for 5xx answers and refused credentials, otherwise transient.
     """
-    smtp = _SMTP(timeout=timeout)
+    smtp = _SMTP(timeout=server.timeout)
     try:
         try:
-            answer = _deliver(smtp, message, host, port, username, password, starttls)
+            answer = _deliver(smtp, message, server)
         except (smtplib.SMTPException, OSError) as error:
-            raise _delivery_error(error, host, port) from error
+            raise _delivery_error(error, server.host, server.port) from error
         _quit_quietly(smtp)
     finally:
         smtp.close()
-    logger.info("alert %s delivered to %s via %s:%d: %s", message["Message-ID"], message["To"], host, port, answer)
+    logger.info(
+        "alert %s delivered to %s via %s:%d: %s", message["Message-ID"], message["To"], server.host, server.port, answer
+    )
     return answer
 
 
-def _deliver(
-    smtp: _SMTP,
-    message: EmailMessage,
-    host: str,
-    port: int,
-    username: str | None,
-    password: str | None,
-    starttls: bool,
-) -> str:
-    code, greeting = smtp.connect(host, port)
+def _deliver(smtp: _SMTP, message: EmailMessage, server: SmtpSettings) -> str:
+    code, greeting = smtp.connect(server.host, server.port)
     if code != 220:
         raise smtplib.SMTPConnectError(code, greeting)
-    if starttls:
+    if server.starttls:
         smtp.ehlo()
         smtp.starttls(context=ssl.create_default_context())
-    if username:
-        smtp.login(username, password or "")
+    if server.username:
+        smtp.login(server.username, server.password or "")
     refused = smtp.send_message(message)
     answer = _describe(*(smtp.data_reply or (250, b"")))
     if refused:

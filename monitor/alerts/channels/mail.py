@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 
 from monitor.alerts.channels.base import Delivery
 from monitor.alerts.digest_render import Digest
 from monitor.alerts.email_message import build_digest_email, build_email
-from monitor.alerts.smtp import send_email
+from monitor.alerts.smtp import SmtpSettings, send_email
 from monitor.errors import DeliveryError
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int = 25
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    starttls: bool = False
-    timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -29,17 +19,7 @@ class EmailChannel:
     sender: str
 
     def send(self, delivery: Delivery) -> str:
-        message = build_message(delivery, sender=self.sender)
-        smtp = self.smtp
-        return send_email(
-            message,
-            host=smtp.host,
-            port=smtp.port,
-            username=smtp.username,
-            password=smtp.password,
-            starttls=smtp.starttls,
-            timeout=smtp.timeout,
-        )
+        return send_email(build_message(delivery, sender=self.sender), self.smtp)
 
 
 def build_message(delivery: Delivery, *, sender: str, date: datetime | None = None) -> EmailMessage:

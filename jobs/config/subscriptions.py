@@ -20,6 +20,10 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
+from jobs.config.source import ConfigSource, message_of, one_line
+from jobs.config.tables import SubscriptionEntry
 from monitor.alerts.subscription_rule import (
     ChannelKind,
     Mode,
@@ -32,9 +36,6 @@ from monitor.alerts.subscription_rule import (
 from monitor.errors import ConfigError, SubscriptionError
 from storage.repository import SubscriptionSpec
 
-Where = Callable[[str, int], str]  # (key, index) -> "config.toml, line 12: subscriptions[0].key"
-
-_KEYS = {"name", "email", "webhook", "apprise_env", "secret_env", "policies", "sections", "alert_on", "mode"}
 _TARGETS = {"email": ChannelKind.EMAIL, "webhook": ChannelKind.WEBHOOK, "apprise_env": ChannelKind.APPRISE}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -56,45 +57,61 @@ def recipient_subscriptions(recipients: Sequence[str]) -> list[SubscriptionSpec]
     ]
 
 
-def parse_subscriptions(entries: list[dict[str, Any]], where: Where, taken: set[str]) -> list[SubscriptionSpec]:
-    """Every ``[[subscriptions]]`` entry, validated; ``taken`` holds names already in use (recipients)."""
+def config_subscriptions(
+    entries: list[SubscriptionEntry], taken: set[str], source: ConfigSource, data: dict[str, Any]
+) -> list[SubscriptionSpec]:
+    """Every ``[[subscriptions]]`` entry as a subscription; ``taken`` holds names already in use (recipients)."""
     specs: list[SubscriptionSpec] = []
     for index, entry in enumerate(entries):
-        spec = subscription_from_entry(entry, lambda key, i=index: where(key, i))  # type: ignore[misc]
+
+        def where(key: str, index: int = index) -> str:
+            return source.where(("subscriptions", index, key), data)
+
+        spec = subscription_from_entry(entry, where)
         if spec.name in taken:
-            raise ConfigError(f"{where('name', index)}: {spec.name!r} is used twice (recipients count too)")
+            raise ConfigError(f"{where('name')}: {spec.name!r} is used twice (recipients count too)")
         taken.add(spec.name)
         specs.append(spec)
     return specs
 
 
-def subscription_from_entry(entry: dict[str, Any], where: Callable[[str], str]) -> SubscriptionSpec:
-    """One subscription from its config keys (also how ``policy-monitor subscribe`` checks its options)."""
-    unknown = sorted(set(entry) - _KEYS)
-    if unknown:
-        raise ConfigError(f"{where(unknown[0])} is not a known key (known: {', '.join(sorted(_KEYS))})")
-    given = [key for key in _TARGETS if key in entry]
+def subscription_from_options(options: dict[str, Any], where: Callable[[str], str]) -> SubscriptionSpec:
+    """One subscription from ``policy-monitor subscribe``'s options, checked as a config entry is."""
+    try:
+        entry = SubscriptionEntry.model_validate(options)
+    except ValidationError as error:
+        detail = error.errors(include_url=False)[0]
+        key = next((str(part) for part in detail["loc"] if isinstance(part, str)), "name")
+        raise ConfigError(one_line(where(key), message_of(detail))) from None
+    return subscription_from_entry(entry, where)
+
+
+def subscription_from_entry(entry: SubscriptionEntry, where: Callable[[str], str]) -> SubscriptionSpec:
+    """One subscription from its validated keys: exactly one target, its secret variable, rules that compile."""
+    given = [key for key in _TARGETS if getattr(entry, key) is not None]
     if len(given) != 1:
         raise ConfigError(f"{where('email')}: give exactly one of email, webhook or apprise_env")
     key = given[0]
-    channel, target = _TARGETS[key], entry[key]
+    channel, target = _TARGETS[key], getattr(entry, key)
     try:
-        _check_target(channel, target, entry.get("secret_env"))
+        _check_target(channel, target, entry.secret_env)
         return SubscriptionSpec(
-            name=_name(entry.get("name", target)),
+            name=entry.name or target,
             channel=channel.value,
             target=target,
-            secret_env=entry.get("secret_env"),
-            policies=parse_policies(entry.get("policies", "all")),
-            sections=_sections(entry.get("sections")),
-            alert_on=_classes(entry.get("alert_on")),
-            mode=parse_mode(entry.get("mode", Mode.IMMEDIATE.value)).value,
+            secret_env=entry.secret_env,
+            policies=parse_policies(entry.policies),
+            sections=compile_section_filter(entry.sections).pattern if entry.sections is not None else None,
+            alert_on=_classes(entry.alert_on),
+            mode=parse_mode(entry.mode).value,
         )
     except SubscriptionError as error:
-        raise ConfigError(f"{where(_key_of(str(error), key))}: {error}") from error
+        about = _key_of(str(error), key)
+        message = str(error).removeprefix(f"{about}: ").removeprefix(f"{about} ")
+        raise ConfigError(one_line(where(about), message)) from error
 
 
-def _check_target(channel: ChannelKind, target: Any, secret_env: Any) -> None:
+def _check_target(channel: ChannelKind, target: str, secret_env: str | None) -> None:
     if channel is ChannelKind.APPRISE:
         _env_name(target, "apprise_env")
     else:
@@ -105,22 +122,12 @@ def _check_target(channel: ChannelKind, target: Any, secret_env: Any) -> None:
         raise SubscriptionError("secret_env is only for webhook subscriptions")
 
 
-def _env_name(value: Any, key: str) -> None:
+def _env_name(value: str | None, key: str) -> None:
     if not isinstance(value, str) or not _ENV_NAME.match(value):
         raise SubscriptionError(f"{key} must name an environment variable, not {value!r}")
 
 
-def _name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise SubscriptionError("name must be a non-empty string")
-    return value.strip()
-
-
-def _sections(value: Any) -> str | None:
-    return compile_section_filter(value).pattern if value is not None else None
-
-
-def _classes(value: Any) -> tuple[str, ...] | None:
+def _classes(value: list[str] | None) -> tuple[str, ...] | None:
     return tuple(sorted(c.value for c in parse_version_classes(value))) if value is not None else None
 
 
