@@ -32,7 +32,8 @@ from monitor.compare import text_regions as recent
 from monitor.compare.classes import classify
 from monitor.compare.matching import Matching, match, match_sections, title_core
 from monitor.compare.regroups import Regroup, same_text
-from monitor.compare.sections import is_reference_header, split_sections
+from monitor.compare.sections import split_sections
+from monitor.compare.titles import is_reference_header
 from monitor.compare.word_diff import fold_typography, render_word_diff, word_changes, word_diff
 from monitor.models import Change, Section, SectionAt, SectionChange, SectionChangeKind, WordOp, WordOpKind
 

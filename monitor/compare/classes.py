@@ -24,7 +24,8 @@ from functools import lru_cache
 from itertools import accumulate, compress, repeat
 from operator import add, sub
 
-from monitor.compare.sections import (
+from monitor.compare.text_regions import Recent, Region, differences
+from monitor.compare.titles import (
     AUTOLINK,
     DATE_PHRASE,
     ESCAPE,
@@ -33,7 +34,6 @@ from monitor.compare.sections import (
     is_reference_header,
     strip_links,
 )
-from monitor.compare.text_regions import Recent, Region, differences
 from monitor.compare.word_diff import diff_sequences, fold_typography
 from monitor.models import VersionClass
 
