@@ -1,6 +1,6 @@
 """What one outbox row becomes when it is sent: the content (a change or a digest, filtered for its
-subscriber), the target, and the channel that carries it. Secrets are read from the environment here, at send
-time, and nowhere else."""
+subscriber), the target, and the channel that carries it. Secrets are read from the environment by the channel
+as it is set up here, at send time, and nowhere else."""
 
 from __future__ import annotations
 
@@ -13,13 +13,11 @@ from sqlalchemy.orm import Session
 from jobs.app import App
 from jobs.config import Settings
 from jobs.subscribers import notice_for_subscriber
-from monitor.alerts.channels import AppriseChannel, Channel, Delivery, EmailChannel, WebhookChannel
-from monitor.alerts.channels.base import Content
+from monitor.alerts.channels import Channel, Content, Delivery, SendSetup, channel_kind
 from monitor.alerts.digest_render import Digest
-from monitor.alerts.subscription_rule import ChannelKind
-from monitor.errors import DeliveryError
-from storage.schema import AlertRecord, SubscriptionRecord
-from storage.subscriptions import digest_change_ids, subscription_by_id
+from monitor.models import Subscription
+from storage.schema import AlertRecord
+from storage.subscriptions import digest_change_ids, subscription_by_id, subscription_of
 
 
 @dataclass(frozen=True)
@@ -32,18 +30,22 @@ class Skip:
 def prepare_delivery(app: App, alert: AlertRecord) -> tuple[Channel, Delivery] | Skip:
     """Raises ``DeliveryError`` when the channel cannot be set up (a missing secret: transient, it may be set)."""
     with app.database.reader() as session:
-        subscription = subscription_by_id(session, alert.subscription_id) if alert.subscription_id else None
-        if alert.subscription_id and (subscription is None or not subscription.active):
+        record = subscription_by_id(session, alert.subscription_id) if alert.subscription_id else None
+        if alert.subscription_id and (record is None or not record.active):
             return Skip("unsubscribed before it was sent")
+        subscription = subscription_of(record) if record is not None else None
         content = _content(session, app.settings, alert, subscription)
     if content is None:
         return Skip("the change no longer concerns this subscription")
-    channel, target = _channel(app.settings, alert, subscription)
+    # A row queued before subscriptions existed goes to its recipient over its channel, unfiltered.
+    sender = subscription or Subscription(name=alert.recipient, target=alert.recipient, channel=alert.channel)
+    setup = SendSetup(app.settings.email.smtp, app.settings.email.sender, os.environ)
+    channel, target = channel_kind(sender.channel).for_subscription(sender, setup)
     return channel, Delivery(content, target, alert.message_id, unsubscribe_url(app.settings, subscription))
 
 
 def _content(
-    session: Session, settings: Settings, alert: AlertRecord, subscription: SubscriptionRecord | None
+    session: Session, settings: Settings, alert: AlertRecord, subscription: Subscription | None
 ) -> Content | None:
     if alert.kind == "digest":
         assert subscription is not None
@@ -56,26 +58,7 @@ def _content(
     return notice_for_subscriber(session, settings, alert.change_id, subscription)
 
 
-def _channel(settings: Settings, alert: AlertRecord, subscription: SubscriptionRecord | None) -> tuple[Channel, str]:
-    kind = subscription.channel if subscription else alert.channel
-    if kind == ChannelKind.APPRISE.value:
-        assert subscription is not None
-        return AppriseChannel(), _secret(subscription.target, "the Apprise URL")
-    if kind == ChannelKind.WEBHOOK.value:
-        assert subscription is not None and subscription.secret_env is not None
-        secret = _secret(subscription.secret_env, "the webhook's signing secret")
-        return WebhookChannel(secret=secret.encode()), subscription.target
-    return EmailChannel(settings.email.smtp, settings.email.sender), alert.recipient
-
-
-def _secret(variable: str, what: str) -> str:
-    value = os.environ.get(variable)
-    if not value:
-        raise DeliveryError(f"${variable} is not set: it must hold {what}")
-    return value
-
-
-def unsubscribe_url(settings: Settings, subscription: SubscriptionRecord | None) -> str | None:
+def unsubscribe_url(settings: Settings, subscription: Subscription | None) -> str | None:
     if settings.unsubscribe_url is None or subscription is None:
         return None
     return settings.unsubscribe_url.replace("{subscription}", quote(subscription.name, safe=""))

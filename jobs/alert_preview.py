@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from sqlalchemy.orm import Session
-
 from jobs.alert_content import unsubscribe_url
 from jobs.app import App
 from jobs.history import require_policy
@@ -14,8 +12,7 @@ from monitor.alerts.channels import Delivery, build_message
 from monitor.alerts.email_message import make_message_id
 from monitor.errors import MonitorError
 from storage import queries
-from storage.schema import PolicyRecord
-from storage.subscriptions import subscription_by_name
+from storage.subscriptions import subscription_by_name, subscription_of
 
 PREVIEW_RECIPIENT = "subscriber@example.org"
 
@@ -32,30 +29,18 @@ def render(app: App, policy_name: str, *, change_id: int | None, subscription: s
         record = subscription_by_name(session, subscription) if subscription else None
         if subscription and record is None:
             raise MonitorError(f"no subscription named {subscription!r} (policy-monitor subscriptions lists them)")
-        notice = notice_for_subscriber(session, app.settings, change_id, record)
+        chosen = subscription_of(record) if record else None
+        notice = notice_for_subscriber(session, app.settings, change_id, chosen)
         if notice is None:
             raise MonitorError(f"change {change_id} of {policy.name} does not concern subscription {subscription!r}")
-        target = label(record) if record else PREVIEW_RECIPIENT
+        target = label(chosen) if chosen else PREVIEW_RECIPIENT
         key = (
-            alert_key(app.settings, record, change_id)
-            if record
+            alert_key(app.settings, chosen, change_id)
+            if chosen
             else make_message_id(change_id=change_id, recipient=target, domain=mail_domain(app.settings))
         )
-    delivery = Delivery(notice, target, key, unsubscribe_url(app.settings, record))
+    delivery = Delivery(notice, target, key, unsubscribe_url(app.settings, chosen))
     return build_message(delivery, sender=app.settings.email.sender)
-
-
-def _change_of(session: Session, policy: PolicyRecord, change_id: int | None) -> int:
-    """The given change, if it is one of this policy's, or the policy's latest."""
-    if change_id is None:
-        latest = queries.latest_change_id(session, policy.id)
-        if latest is None:
-            raise MonitorError(f"{policy.name} has no change yet")
-        return latest
-    detail = queries.change_detail(session, change_id)
-    if detail is None or detail[1].id != policy.id:
-        raise MonitorError(f"{policy.name} has no change {change_id} (policy-monitor changes --json lists them)")
-    return change_id
 
 
 def part(message: EmailMessage, subtype: str) -> str:

@@ -26,8 +26,8 @@ from storage.repository import (
     mark_alert_sent,
     reschedule_alert,
 )
-from storage.schema import AlertRecord, SubscriptionRecord
-from storage.subscriptions import digest_subscriptions_due, gather_digest, subscription_by_id
+from storage.schema import AlertRecord
+from storage.subscriptions import digest_subscriptions_due, gather_digest, subscription_by_id, subscription_of
 
 logger = logging.getLogger(__name__)
 
@@ -72,15 +72,17 @@ def gather_due_digests(app: App, *, now: datetime) -> int:
             if subscription is None:
                 continue
 
-            def message_id_for(change_ids: list[int], record: SubscriptionRecord = subscription) -> str:
+            recipient = label(subscription_of(subscription))
+
+            def message_id_for(change_ids: list[int], recipient: str = recipient, name: str = subscription.name) -> str:
                 return make_digest_message_id(
-                    change_ids=change_ids,
-                    recipient=label(record),
-                    domain=mail_domain(app.settings),
-                    subscription=record.name,
+                    change_ids=change_ids, recipient=recipient, domain=mail_domain(app.settings), subscription=name
                 )
 
-            made += gather_digest(session, subscription_id, now=now, message_id_for=message_id_for) is not None
+            gathered = gather_digest(
+                session, subscription_id, now=now, recipient=recipient, message_id_for=message_id_for
+            )
+            made += gathered is not None
     return made
 
 

@@ -9,17 +9,15 @@ from sqlalchemy.orm import Session
 
 from jobs.config import Settings
 from jobs.convert import change_from_record, notice_for
+from monitor.alerts.channels import EmailChannel, channel_kind
 from monitor.alerts.email_message import make_message_id
 from monitor.alerts.email_render import ChangeNotice
-from monitor.alerts.subscription_rule import ChannelKind, Mode, Subscription, select_change, select_notice
-from monitor.models import DEFAULT_ALERT_ON, Policy, VersionClass
+from monitor.alerts.subscription_rule import select_change, select_notice
+from monitor.models import DEFAULT_ALERT_ON, AlertMode, Policy, Subscription, VersionClass
 from storage import queries
 from storage.repository import NewAlert
-from storage.schema import ChangeRecord, PolicyRecord, SubscriptionRecord
-from storage.subscriptions import active_subscriptions, all_subscriptions
-
-# A stand-in address for matching: the rule needs the subscription's filters, never its (secret) target.
-_MATCH_ONLY_TARGET = "match-only@policy-monitor.invalid"
+from storage.schema import ChangeRecord, PolicyRecord
+from storage.subscriptions import active_subscriptions, all_subscriptions, subscription_of
 
 
 def mail_domain(settings: Settings) -> str:
@@ -32,23 +30,24 @@ def alerts_for_change(session: Session, settings: Settings, policy: Policy, chan
     assert record is not None
     change = change_from_record(record)
     alerts = []
-    for subscription in active_subscriptions(session):
-        if select_change(matcher(subscription, policy.alert_on), policy.name, change) is None:
+    for stored in active_subscriptions(session):
+        subscription = subscription_of(stored)
+        if select_change(subscription, policy.name, change, policy_alert_on=policy.alert_on) is None:
             continue
         alerts.append(
             NewAlert(
                 recipient=label(subscription),
                 channel=subscription.channel,
                 message_id=alert_key(settings, subscription, change_id),
-                subscription_id=subscription.id,
-                held=subscription.mode != Mode.IMMEDIATE.value,
+                subscription_id=stored.id,
+                held=subscription.mode is not AlertMode.IMMEDIATE,
             )
         )
     return alerts
 
 
 def notice_for_subscriber(
-    session: Session, settings: Settings, change_id: int, subscription: SubscriptionRecord | None
+    session: Session, settings: Settings, change_id: int, subscription: Subscription | None
 ) -> ChangeNotice | None:
     """The change as this subscriber sees it (its sections filtered), or None if it no longer concerns them."""
     detail = queries.change_detail(session, change_id)
@@ -58,33 +57,17 @@ def notice_for_subscriber(
     notice = notice_for(change, policy, archive_url=settings.archive.base_url)
     if subscription is None:  # queued before subscriptions existed: to its recipient, unfiltered
         return notice
-    return select_notice(matcher(subscription, _policy_alert_on(settings, policy)), notice)
+    return select_notice(subscription, notice, policy_alert_on=_policy_alert_on(settings, policy))
 
 
-def matcher(subscription: SubscriptionRecord, policy_alert_on: frozenset[VersionClass]) -> Subscription:
-    """The domain's rule for this subscription; with no ``alert_on`` of its own it follows the policy's."""
-    classes = frozenset(VersionClass(c) for c in subscription.alert_on) if subscription.alert_on else policy_alert_on
-    return Subscription(
-        name=subscription.name,
-        target=_MATCH_ONLY_TARGET,
-        channel=ChannelKind.EMAIL,
-        policies=tuple(subscription.policies),
-        sections=subscription.sections,
-        alert_on=classes,
-        mode=Mode(subscription.mode),
-    )
-
-
-def label(subscription: SubscriptionRecord) -> str:
+def label(subscription: Subscription) -> str:
     """Where its alerts go, as the outbox and ``status`` show it: never a secret."""
-    if subscription.channel == ChannelKind.APPRISE.value:
-        return f"${subscription.target}"
-    return subscription.target
+    return channel_kind(subscription.channel).label(subscription.target)
 
 
-def alert_key(settings: Settings, subscription: SubscriptionRecord, change_id: int) -> str:
+def alert_key(settings: Settings, subscription: Subscription, change_id: int) -> str:
     # A plain recipient keeps the ids earlier versions gave, so mail clients thread and fold across an upgrade.
-    implied = subscription.name == subscription.target and subscription.channel == ChannelKind.EMAIL.value
+    implied = subscription.name == subscription.target and subscription.channel == EmailChannel.kind
     return make_message_id(
         change_id=change_id,
         recipient=label(subscription),
@@ -104,7 +87,7 @@ def subscription_rows(session: Session, *, include_stopped: bool) -> list[dict[s
         {
             "name": r.name,
             "channel": r.channel,
-            "target": label(r),
+            "target": label(subscription_of(r)),
             "policies": list(r.policies),
             "sections": r.sections,
             "alert_on": r.alert_on,

@@ -211,6 +211,35 @@ class Policy:
     alert_on: frozenset[VersionClass] = DEFAULT_ALERT_ON
 
 
+class AlertMode(StrEnum):
+    """When a subscriber hears of a change: at once, or gathered into a daily or weekly digest."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+ALL_POLICIES = ("*",)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One recipient's standing order: which changes of which policies go where, and how often.
+
+    ``monitor.alerts.subscription_rule.check_subscription`` says whether one is valid; the channel named by
+    ``channel`` (``monitor.alerts.channels``) says what its ``target`` is.
+    """
+
+    name: str
+    target: str  # an email address, a webhook URL, or the variable that holds an Apprise URL
+    channel: str = "email"
+    policies: tuple[str, ...] = ALL_POLICIES  # names or fnmatch globs, case-insensitive
+    sections: str | None = None  # a regular expression, case-insensitive
+    alert_on: frozenset[VersionClass] | None = None  # None: each policy's own alert_on
+    mode: AlertMode = AlertMode.IMMEDIATE
+    secret_env: str | None = None  # the variable holding the channel's signing secret (webhooks)
+
+
 @dataclass(frozen=True)
 class Change:
     """The difference between two consecutive versions of a policy."""

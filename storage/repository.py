@@ -85,18 +85,6 @@ class NewAlert:
     held: bool = False  # for a digest subscription: waits for its digest instead of being sent
 
 
-@dataclass(frozen=True)
-class SubscriptionSpec:
-    name: str
-    channel: str
-    target: str
-    secret_env: str | None
-    policies: tuple[str, ...]
-    sections: str | None
-    alert_on: tuple[str, ...] | None
-    mode: str
-
-
 def sync_policies(session: Session, specs: Iterable[Policy]) -> None:
     """Make the policies table match the config: add new names, update URLs, deactivate dropped ones.
 

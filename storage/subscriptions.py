@@ -8,35 +8,35 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage.repository import SubscriptionSpec
+from monitor.models import AlertMode, Subscription, VersionClass
 from storage.schema import AlertRecord, SubscriptionRecord
 
 CONFIG, CLI = "config", "cli"
 
 
-def sync_config_subscriptions(session: Session, specs: Sequence[SubscriptionSpec], *, now: datetime) -> None:
+def sync_config_subscriptions(session: Session, subscriptions: Sequence[Subscription], *, now: datetime) -> None:
     """Make the config's subscriptions current; a config subscription dropped from the file stops."""
     existing = {r.name: r for r in session.scalars(select(SubscriptionRecord))}
-    for spec in specs:
-        record = existing.get(spec.name)
+    for subscription in subscriptions:
+        record = existing.get(subscription.name)
         if record is None:
-            record = SubscriptionRecord(name=spec.name, created_at=now)
+            record = SubscriptionRecord(name=subscription.name, created_at=now)
             session.add(record)
-        _apply(record, spec, source=CONFIG, now=now)
-    wanted = {spec.name for spec in specs}
+        _apply(record, subscription, source=CONFIG, now=now)
+    wanted = {subscription.name for subscription in subscriptions}
     for name, record in existing.items():
         if record.source == CONFIG and name not in wanted:
             record.active = False
     session.flush()
 
 
-def add_subscription(session: Session, spec: SubscriptionSpec, *, now: datetime) -> SubscriptionRecord:
+def add_subscription(session: Session, subscription: Subscription, *, now: datetime) -> SubscriptionRecord:
     """A subscription made from the command line; an active one of the same name is replaced."""
-    record = session.scalar(select(SubscriptionRecord).where(SubscriptionRecord.name == spec.name))
+    record = session.scalar(select(SubscriptionRecord).where(SubscriptionRecord.name == subscription.name))
     if record is None:
-        record = SubscriptionRecord(name=spec.name, created_at=now)
+        record = SubscriptionRecord(name=subscription.name, created_at=now)
         session.add(record)
-    _apply(record, spec, source=CLI, now=now)
+    _apply(record, subscription, source=CLI, now=now)
     session.flush()
     return record
 
@@ -45,24 +45,51 @@ def deactivate_subscription(session: Session, name: str) -> None:
     session.execute(update(SubscriptionRecord).where(SubscriptionRecord.name == name).values(active=False))
 
 
-def _apply(record: SubscriptionRecord, spec: SubscriptionSpec, *, source: str, now: datetime) -> None:
-    was_digest = record.active and record.mode == spec.mode and record.digest_due_at is not None
-    record.channel, record.target, record.secret_env = spec.channel, spec.target, spec.secret_env
-    record.policies, record.sections = list(spec.policies), spec.sections
-    record.alert_on = list(spec.alert_on) if spec.alert_on is not None else None
-    record.mode, record.source, record.active = spec.mode, source, True
+def _apply(record: SubscriptionRecord, subscription: Subscription, *, source: str, now: datetime) -> None:
+    mode = subscription.mode.value
+    was_digest = record.active and record.mode == mode and record.digest_due_at is not None
+    record.channel, record.target, record.secret_env = (
+        subscription.channel,
+        subscription.target,
+        subscription.secret_env,
+    )
+    record.policies, record.sections = list(subscription.policies), subscription.sections
+    alert_on = subscription.alert_on
+    record.alert_on = sorted(c.value for c in alert_on) if alert_on is not None else None
+    record.mode, record.source, record.active = mode, source, True
     if not was_digest:  # a digest's first period starts when it is subscribed to (or its mode changes)
-        period = DIGEST_PERIODS.get(spec.mode)
+        period = DIGEST_PERIODS.get(subscription.mode)
         record.digest_due_at = now + period if period else None
 
 
-DIGEST_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+def subscription_of(record: SubscriptionRecord) -> Subscription:
+    """The stored subscription as the domain's value."""
+    return Subscription(
+        name=record.name,
+        target=record.target,
+        channel=record.channel,
+        policies=tuple(record.policies),
+        sections=record.sections,
+        alert_on=frozenset(VersionClass(c) for c in record.alert_on) if record.alert_on else None,
+        mode=AlertMode(record.mode),
+        secret_env=record.secret_env,
+    )
+
+
+DIGEST_PERIODS = {AlertMode.DAILY: timedelta(days=1), AlertMode.WEEKLY: timedelta(days=7)}
 
 
 def gather_digest(
-    session: Session, subscription_id: int, *, now: datetime, message_id_for: Callable[[list[int]], str]
+    session: Session,
+    subscription_id: int,
+    *,
+    now: datetime,
+    recipient: str,
+    message_id_for: Callable[[list[int]], str],
 ) -> int | None:
     """If the subscription's digest is due, gather its held changes into one outbox row (returned), in one step.
+
+    ``recipient`` is the subscription's label, as the outbox shows it.
 
     The subscription row is locked (others skip it), so two daemons never gather the same period twice; a
     period with nothing held sends nothing and simply moves on.
@@ -74,7 +101,7 @@ def gather_digest(
     )
     if record is None or record.digest_due_at is None:
         return None
-    period = DIGEST_PERIODS[record.mode]
+    period = DIGEST_PERIODS[AlertMode(record.mode)]
     start, end = record.digest_due_at - period, now
     record.digest_due_at = _next_due(record.digest_due_at, period, now)
     held = session.execute(
@@ -87,7 +114,7 @@ def gather_digest(
     digest = AlertRecord(
         kind="digest",
         subscription_id=subscription_id,
-        recipient=_recipient(record),
+        recipient=recipient,
         channel=record.channel,
         message_id=message_id_for(sorted(change_id for _, change_id in held if change_id is not None)),
         status="pending",
@@ -136,10 +163,6 @@ def digest_change_ids(session: Session, digest_id: int) -> list[int]:
     """The changes a digest gathered, oldest first."""
     query = select(AlertRecord.change_id).where(AlertRecord.digest_id == digest_id, AlertRecord.change_id.is_not(None))
     return [change_id for change_id in session.scalars(query.order_by(AlertRecord.change_id)) if change_id is not None]
-
-
-def _recipient(record: SubscriptionRecord) -> str:
-    return record.target if record.channel != "apprise" else f"${record.target}"
 
 
 def subscription_by_id(session: Session, subscription_id: int) -> SubscriptionRecord | None:

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from monitor.models import Policy
+from monitor.models import AlertMode, Policy, Subscription
 from storage import queries
 from storage.db import SCHEMA_HEAD, Database, open_database, schema_revision
 from storage.migrate import newest_revision
@@ -20,7 +21,6 @@ from storage.repository import (
     NewAlert,
     NewChange,
     NewVersion,
-    SubscriptionSpec,
     add_change,
     add_version,
     claim_due_policies,
@@ -265,10 +265,14 @@ def make_change(database: Database) -> int:
         return add_change(session, a, old_version_id=old, new_version_id=new, change=change)
 
 
-def subscribe(database: Database, name: str = "legal", mode: str = "immediate") -> int:
-    spec = SubscriptionSpec(name, "email", f"{name}@example.org", None, ("*",), None, None, mode)
+def subscribe(database: Database, name: str = "legal", mode: AlertMode = AlertMode.IMMEDIATE) -> int:
+    subscription = Subscription(name=name, target=f"{name}@example.org", mode=mode)
     with database.transaction() as session:
-        return add_subscription(session, spec, now=NOW).id
+        return add_subscription(session, subscription, now=NOW).id
+
+
+def gather(session: Session, subscription_id: int, now: datetime) -> int | None:
+    return gather_digest(session, subscription_id, now=now, recipient="legal@example.org", message_id_for=str)
 
 
 def test_an_alert_is_unique_per_change_subscription_and_channel(database: Database) -> None:
@@ -281,16 +285,16 @@ def test_an_alert_is_unique_per_change_subscription_and_channel(database: Databa
 
 
 def test_a_digest_gathers_the_held_changes_once_when_its_period_ends(database: Database) -> None:
-    subscription_id = subscribe(database, mode="daily")
+    subscription_id = subscribe(database, mode=AlertMode.DAILY)
     change_id = make_change(database)
     with database.transaction() as session:
         queue_alerts(session, change_id, [NewAlert("legal@example.org", "email", "<c@x>", subscription_id, held=True)])
     with database.transaction() as session:  # not due yet
-        assert gather_digest(session, subscription_id, now=NOW + timedelta(hours=23), message_id_for=str) is None
+        assert gather(session, subscription_id, NOW + timedelta(hours=23)) is None
     with database.transaction() as session:
-        digest_id = gather_digest(session, subscription_id, now=NOW + timedelta(days=1), message_id_for=str)
+        digest_id = gather(session, subscription_id, NOW + timedelta(days=1))
     with database.transaction() as session:  # the same period again: nothing more
-        assert gather_digest(session, subscription_id, now=NOW + timedelta(days=1), message_id_for=str) is None
+        assert gather(session, subscription_id, NOW + timedelta(days=1)) is None
     with database.reader() as session:
         assert digest_id is not None and digest_change_ids(session, digest_id) == [change_id]
         assert queries.alert_counts(session) == {"digested": 1, "pending": 1}
@@ -300,9 +304,9 @@ def test_a_subscription_dropped_from_the_config_stops_but_one_made_on_the_comman
     database: Database,
 ) -> None:
     subscribe(database, "cli-made")
-    spec = SubscriptionSpec("from-config", "email", "c@example.org", None, ("*",), None, None, "immediate")
+    from_config = Subscription(name="from-config", target="c@example.org")
     with database.transaction() as session:
-        sync_config_subscriptions(session, [spec], now=NOW)
+        sync_config_subscriptions(session, [from_config], now=NOW)
     with database.transaction() as session:
         sync_config_subscriptions(session, [], now=NOW)
     with database.reader() as session:

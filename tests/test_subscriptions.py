@@ -8,10 +8,7 @@ import pytest
 
 from monitor.alerts.email_render import render_subject
 from monitor.alerts.subscription_rule import (
-    ALL_POLICIES,
-    ChannelKind,
-    Mode,
-    Subscription,
+    check_subscription,
     compile_section_filter,
     covers_policy,
     parse_mode,
@@ -21,7 +18,7 @@ from monitor.alerts.subscription_rule import (
     select_notice,
 )
 from monitor.errors import ConfigError, SubscriptionError
-from monitor.models import VersionClass
+from monitor.models import ALL_POLICIES, DEFAULT_ALERT_ON, AlertMode, Subscription, VersionClass
 from tests.notices import BLUESKY_LINKS, bluesky_notice, x_notice
 
 SHARING = "sell|share|third part"
@@ -29,11 +26,11 @@ PREFIX = "Bluesky App Privacy Policy > "
 
 
 def subscription(**fields: Any) -> Subscription:
-    return Subscription(**{"name": "legal", "target": "dpo@example.org", **fields})
+    return check_subscription(Subscription(**{"name": "legal", "target": "dpo@example.org", **fields}))
 
 
 def kept_paths(sub: Subscription) -> list[str | None]:
-    notice = select_notice(sub, bluesky_notice())
+    notice = select_notice(sub, bluesky_notice(), policy_alert_on=DEFAULT_ALERT_ON)
     assert notice is not None
     return [section.new_path for section in notice.change.sections]
 
@@ -50,7 +47,7 @@ def test_a_policy_named_in_a_subscription_is_covered_whatever_its_case() -> None
 
 
 def test_a_policy_not_named_is_not_covered() -> None:
-    assert select_notice(subscription(policies=("Bluesky",)), x_notice()) is None
+    assert select_notice(subscription(policies=("Bluesky",)), x_notice(), policy_alert_on=DEFAULT_ALERT_ON) is None
 
 
 def test_a_glob_covers_the_policies_it_matches_ignoring_case() -> None:
@@ -63,16 +60,25 @@ def test_a_glob_covers_the_policies_it_matches_ignoring_case() -> None:
 
 def test_a_substantive_change_reaches_a_default_subscription_unchanged() -> None:
     notice = bluesky_notice()
-    assert select_notice(subscription(), notice) == notice
+    assert select_notice(subscription(), notice, policy_alert_on=DEFAULT_ALERT_ON) == notice
 
 
 def test_a_link_only_change_does_not_reach_a_default_subscription() -> None:
-    assert select_notice(subscription(), bluesky_notice(BLUESKY_LINKS)) is None
+    assert select_notice(subscription(), bluesky_notice(BLUESKY_LINKS), policy_alert_on=DEFAULT_ALERT_ON) is None
+
+
+def test_a_subscription_without_classes_of_its_own_follows_the_policys() -> None:
+    link_only = bluesky_notice(BLUESKY_LINKS)
+    policy_alert_on = frozenset({VersionClass.LINK_ONLY})
+    assert select_notice(subscription(), link_only, policy_alert_on=policy_alert_on) is not None
 
 
 def test_a_link_only_change_reaches_a_subscription_that_asks_for_it() -> None:
     classes = frozenset({VersionClass.SUBSTANTIVE, VersionClass.LINK_ONLY})
-    assert select_notice(subscription(alert_on=classes), bluesky_notice(BLUESKY_LINKS)) is not None
+    assert (
+        select_notice(subscription(alert_on=classes), bluesky_notice(BLUESKY_LINKS), policy_alert_on=DEFAULT_ALERT_ON)
+        is not None
+    )
 
 
 # ---- section filters -----------------------------------------------------------------------------------------------
@@ -106,19 +112,19 @@ def test_a_section_filter_ignores_matches_in_unchanged_words_around_a_change() -
 
 
 def test_a_change_with_no_section_matching_the_filter_sends_nothing() -> None:
-    assert select_notice(subscription(sections=SHARING), x_notice()) is None
+    assert select_notice(subscription(sections=SHARING), x_notice(), policy_alert_on=DEFAULT_ALERT_ON) is None
 
 
 def test_a_filtered_notice_counts_what_it_left_out_and_its_subject_counts_what_it_kept() -> None:
-    notice = select_notice(subscription(sections=SHARING), bluesky_notice())
+    notice = select_notice(subscription(sections=SHARING), bluesky_notice(), policy_alert_on=DEFAULT_ALERT_ON)
     assert notice is not None and notice.filtered_out == 3
     assert "Bluesky privacy policy: 1 section changed, 2 added (" in render_subject(notice)
 
 
 def test_select_change_applies_the_same_rules_to_a_bare_change() -> None:
     change = bluesky_notice().change
-    assert select_change(subscription(policies=("X",)), "Bluesky", change) is None
-    selected = select_change(subscription(sections=SHARING), "Bluesky", change)
+    assert select_change(subscription(policies=("X",)), "Bluesky", change, policy_alert_on=DEFAULT_ALERT_ON) is None
+    selected = select_change(subscription(sections=SHARING), "Bluesky", change, policy_alert_on=DEFAULT_ALERT_ON)
     assert selected is not None and len(selected.sections) == 3
 
 
@@ -141,7 +147,7 @@ def test_an_unknown_mode_is_refused_listing_the_modes() -> None:
 
 
 def test_modes_are_read_from_their_names() -> None:
-    assert [parse_mode(name) for name in ("immediate", "daily", "weekly")] == [Mode.IMMEDIATE, Mode.DAILY, Mode.WEEKLY]
+    assert [parse_mode(name) for name in ("immediate", "daily", "weekly")] == list(AlertMode)
 
 
 def test_an_unknown_version_class_is_refused_naming_it() -> None:
@@ -172,12 +178,22 @@ def test_an_email_subscription_needs_an_email_address() -> None:
 
 def test_a_webhook_subscription_needs_an_http_url() -> None:
     with pytest.raises(SubscriptionError, match="http"):
-        subscription(channel=ChannelKind.WEBHOOK, target="ftp://example.org/hook")
+        subscription(channel="webhook", target="ftp://example.org/hook", secret_env="HOOK_SECRET")
 
 
-def test_an_apprise_subscription_needs_a_url_apprise_can_use() -> None:
-    with pytest.raises(SubscriptionError, match="nosuchservice://"):
-        subscription(channel=ChannelKind.APPRISE, target="nosuchservice://token")
+def test_a_webhook_subscription_needs_the_variable_of_its_signing_secret() -> None:
+    with pytest.raises(SubscriptionError, match="secret_env must name an environment variable"):
+        subscription(channel="webhook", target="https://example.org/hook")
+
+
+def test_only_a_webhook_subscription_takes_a_signing_secret() -> None:
+    with pytest.raises(SubscriptionError, match="secret_env is only for webhook subscriptions"):
+        subscription(secret_env="HOOK_SECRET")
+
+
+def test_an_apprise_subscription_names_the_variable_holding_its_url_never_the_url() -> None:
+    with pytest.raises(SubscriptionError, match="apprise_env must name an environment variable"):
+        subscription(channel="apprise", target="slack://token-a/token-b/token-c")
 
 
 def test_an_unknown_channel_is_refused() -> None:
@@ -187,3 +203,14 @@ def test_an_unknown_channel_is_refused() -> None:
 
 def test_a_subscription_error_is_a_configuration_error() -> None:
     assert issubclass(SubscriptionError, ConfigError)
+
+
+def test_each_channel_brings_its_target_key_to_the_config_and_to_subscribe() -> None:
+    from jobs.cli.alerts import subscribe
+    from jobs.config.tables import SubscriptionEntry
+    from monitor.alerts.channels import CHANNELS
+
+    options = {option for parameter in subscribe.params for option in parameter.opts}
+    for kind in CHANNELS.values():
+        assert kind.target_key in SubscriptionEntry.model_fields
+        assert f"--{kind.target_key.replace('_', '-')}" in options

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from jobs.cli.support import Context, fail, guard, print_json
 from jobs.config.subscriptions import subscription_from_options
 from jobs.deliver import deliver_pending
 from jobs.subscribers import subscription_rows
+from monitor.alerts.channels import CHANNELS
 from monitor.models import VersionClass
 from storage.subscriptions import CONFIG, add_subscription, deactivate_subscription, subscription_by_name
 
@@ -36,12 +38,19 @@ def deliver(obj: Context, as_json: bool) -> None:
     )
 
 
+def _target_options(command: Callable[..., None]) -> Callable[..., None]:
+    """One ``--<target key>`` option per channel, as the config's ``[[subscriptions]]`` has one key per channel."""
+    for kind in reversed(CHANNELS.values()):
+        command = click.option(f"--{kind.target_key.replace('_', '-')}", help=kind.target_help.capitalize() + ".")(
+            command
+        )
+    return command
+
+
 @click.command()
 @click.argument("name")
-@click.option("--email", help="Send alerts to this address.")
-@click.option("--webhook", metavar="URL", help="POST signed JSON to this URL (needs --secret-env).")
+@_target_options
 @click.option("--secret-env", metavar="VARIABLE", help="The environment variable holding the webhook's secret.")
-@click.option("--apprise-env", metavar="VARIABLE", help="The environment variable holding an Apprise URL.")
 @click.option("--policy", "policies", multiple=True, help="A policy name or glob (repeatable; default: all).")
 @click.option("--sections", metavar="REGEX", help="Only changes whose section paths or changed words match.")
 @click.option("--alert-on", "alert_on", multiple=True, type=_CLASSES, help="Version classes that alert.")

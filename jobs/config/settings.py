@@ -16,9 +16,8 @@ from jobs.config.source import ConfigSource, read_config
 from jobs.config.subscriptions import config_subscriptions, recipient_subscriptions
 from jobs.config.tables import ENV_SMTP_PASSWORD, ConfigFile, EmailTable, PolicyEntry, ScheduleTable, WaybackTable
 from monitor.alerts.smtp import SmtpSettings
-from monitor.models import Policy, VersionClass
+from monitor.models import Policy, Subscription, VersionClass
 from monitor.wayback.settings import ArchiveSettings
-from storage.repository import SubscriptionSpec
 
 ENV_CONFIG = "POLICY_MONITOR_CONFIG"
 ENV_DATABASE_URL = "POLICY_MONITOR_DATABASE_URL"
@@ -49,7 +48,7 @@ class Settings:
     email: EmailSettings
     policies: tuple[Policy, ...]
     path: Path | None = None
-    subscriptions: tuple[SubscriptionSpec, ...] = ()  # [email] recipients first, then [[subscriptions]]
+    subscriptions: tuple[Subscription, ...] = ()  # [email] recipients first, then [[subscriptions]]
     unsubscribe_url: str | None = None  # List-Unsubscribe; "{subscription}" is replaced by its name
 
     def policy(self, name: str) -> Policy | None:

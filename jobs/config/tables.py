@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    create_model,
+    field_validator,
+)
 
+from monitor.alerts.channels import CHANNELS
 from monitor.models import DEFAULT_ALERT_ON, VersionClass
 from monitor.wayback.settings import DEFAULT_ARCHIVE_URL, ArchiveSettings
 
@@ -161,18 +171,27 @@ class PolicyEntry(Table):
         return value
 
 
-class SubscriptionEntry(Table):
-    """One ``[[subscriptions]]`` entry, or the options of ``policy-monitor subscribe``; exactly one target."""
+class SubscriptionRules(Table):
+    """One ``[[subscriptions]]`` entry, or the options of ``policy-monitor subscribe``, but for its target."""
 
     name: Text | None = Field(None, description="default: the email address, webhook URL or variable")
-    email: Text | None = Field(None, description="send alerts to this address")
-    webhook: Text | None = Field(None, description="POST signed JSON to this http(s) URL (needs secret_env)")
-    apprise_env: Text | None = Field(None, description="the environment variable holding an Apprise URL")
     secret_env: Text | None = Field(None, description="the environment variable holding the webhook's HMAC key")
     policies: Text | list[Text] = Field("all", description='"all", or policy names and globs')
     sections: str | None = Field(None, description="a regular expression the changed sections must match")
     alert_on: list[Text] | None = Field(None, description="version classes that alert; default: each policy's")
     mode: Text = Field("immediate", description="immediate, daily or weekly")
+
+
+if TYPE_CHECKING:
+    SubscriptionEntry = SubscriptionRules
+else:
+    # Exactly one target key, each named by its channel: a new channel brings its key with it.
+    SubscriptionEntry = create_model(
+        "SubscriptionEntry",
+        __base__=SubscriptionRules,
+        __doc__="One ``[[subscriptions]]`` entry: its rules and exactly one target.",
+        **{kind.target_key: (Text | None, Field(None, description=kind.target_help)) for kind in CHANNELS.values()},
+    )
 
 
 class ConfigFile(Table):

@@ -1,7 +1,8 @@
-"""Who is told about which changes: subscriptions and the pure rule that matches a change to one.
+"""Who is told about which changes: the checks a subscription must pass, and the pure rule that matches a change
+to one.
 
 A subscription names its policies (``*`` for all, names, or fnmatch globs; case-insensitive), the version
-classes that alert (default: substantive only), and optionally a section filter: a regular expression
+classes that alert (default: each policy's own), and optionally a section filter: a regular expression
 matched, case-insensitively, against the paths of each section change and against its changed words (old
 and new). With a filter, an alert carries only the section changes that match; when none does, there is no
 alert.
@@ -12,58 +13,53 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from functools import lru_cache
 from typing import TypeVar
 
+from monitor.alerts.channels import CHANNELS, channel_kind
+from monitor.alerts.channels.base import check_env_name
 from monitor.alerts.email_render import ChangeNotice
 from monitor.errors import SubscriptionError
-from monitor.models import DEFAULT_ALERT_ON, Change, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
+from monitor.models import (
+    ALL_POLICIES,
+    AlertMode,
+    Change,
+    SectionChange,
+    SectionChangeKind,
+    Subscription,
+    VersionClass,
+    WordOp,
+    WordOpKind,
+)
 
 _E = TypeVar("_E", bound=StrEnum)
 
-ALL_POLICIES = ("*",)
+
+def check_subscription(subscription: Subscription) -> Subscription:
+    """The subscription if every field is valid, else ``SubscriptionError`` naming the first that is not."""
+    if not subscription.name.strip():
+        raise SubscriptionError("a subscription needs a name")
+    kind = channel_kind(subscription.channel)
+    parse_mode(subscription.mode)
+    parse_policies(subscription.policies)
+    if subscription.alert_on is not None:
+        parse_version_classes(subscription.alert_on)
+    if subscription.sections is not None:
+        compile_section_filter(subscription.sections)
+    if not isinstance(subscription.target, str) or not subscription.target.strip():
+        raise SubscriptionError(f"a {kind.kind} subscription needs a target")
+    kind.check_target(subscription.target)
+    if kind.needs_secret_env:
+        check_env_name(subscription.secret_env, "secret_env")
+    elif subscription.secret_env is not None:
+        raise SubscriptionError(f"secret_env is only for {_secret_kinds()} subscriptions")
+    return subscription
 
 
-class Mode(StrEnum):
-    IMMEDIATE = "immediate"
-    DAILY = "daily"
-    WEEKLY = "weekly"
-
-
-class ChannelKind(StrEnum):
-    EMAIL = "email"  # target: an email address
-    APPRISE = "apprise"  # target: an Apprise URL (slack://, msteams://, ntfy://, json://, ...)
-    WEBHOOK = "webhook"  # target: an http(s) URL that receives signed JSON
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """One recipient's standing order. Construction validates every field (``SubscriptionError``)."""
-
-    name: str
-    target: str
-    channel: ChannelKind = ChannelKind.EMAIL
-    policies: tuple[str, ...] = ALL_POLICIES
-    sections: str | None = None  # regular expression, case-insensitive
-    alert_on: frozenset[VersionClass] = DEFAULT_ALERT_ON
-    mode: Mode = Mode.IMMEDIATE
-
-    def __post_init__(self) -> None:
-        if not self.name.strip():
-            raise SubscriptionError("a subscription needs a name")
-        parse_channel(self.channel)
-        parse_mode(self.mode)
-        parse_policies(self.policies)
-        parse_version_classes(self.alert_on)
-        if self.sections is not None:
-            compile_section_filter(self.sections)
-        validate_target(self.channel, self.target)
-
-    @property
-    def section_filter(self) -> re.Pattern[str] | None:
-        return compile_section_filter(self.sections) if self.sections is not None else None
+def _secret_kinds() -> str:
+    return " or ".join(name for name, kind in CHANNELS.items() if kind.needs_secret_env)
 
 
 # ---- matching -----------------------------------------------------------------------------------------------------
@@ -75,24 +71,35 @@ def covers_policy(subscription: Subscription, policy_name: str) -> bool:
     return any(name == p.casefold() or fnmatch.fnmatchcase(name, p.casefold()) for p in subscription.policies)
 
 
-def select_change(subscription: Subscription, policy_name: str, change: Change) -> Change | None:
-    """The change as the subscriber should see it (only the matching sections, with a filter), or None."""
-    if not covers_policy(subscription, policy_name) or change.version_class not in subscription.alert_on:
+def select_change(
+    subscription: Subscription, policy_name: str, change: Change, *, policy_alert_on: frozenset[VersionClass]
+) -> Change | None:
+    """The change as the subscriber should see it (only the matching sections, with a filter), or None.
+
+    A subscription without ``alert_on`` of its own follows the policy's (``policy_alert_on``)."""
+    alert_on = subscription.alert_on if subscription.alert_on is not None else policy_alert_on
+    if not covers_policy(subscription, policy_name) or change.version_class not in alert_on:
         return None
-    pattern = subscription.section_filter
+    pattern = _section_filter(subscription)
     if pattern is None:
         return change
     kept = tuple(section for section in change.sections if section_matches(pattern, section))
     return replace(change, sections=kept) if kept else None
 
 
-def select_notice(subscription: Subscription, notice: ChangeNotice) -> ChangeNotice | None:
+def select_notice(
+    subscription: Subscription, notice: ChangeNotice, *, policy_alert_on: frozenset[VersionClass]
+) -> ChangeNotice | None:
     """``select_change`` for a notice; ``filtered_out`` counts the section changes left out."""
-    change = select_change(subscription, notice.policy_name, notice.change)
+    change = select_change(subscription, notice.policy_name, notice.change, policy_alert_on=policy_alert_on)
     if change is None:
         return None
     left_out = len(notice.change.sections) - len(change.sections)
     return replace(notice, change=change, filtered_out=notice.filtered_out + left_out)
+
+
+def _section_filter(subscription: Subscription) -> re.Pattern[str] | None:
+    return compile_section_filter(subscription.sections) if subscription.sections is not None else None
 
 
 def section_matches(pattern: re.Pattern[str], section: SectionChange) -> bool:
@@ -143,12 +150,8 @@ def _touches(pattern: re.Pattern[str], text: str, spans: Spans) -> bool:
 # ---- validation ---------------------------------------------------------------------------------------------------
 
 
-def parse_mode(value: object) -> Mode:
-    return _member(Mode, value, "mode")
-
-
-def parse_channel(value: object) -> ChannelKind:
-    return _member(ChannelKind, value, "channel")
+def parse_mode(value: object) -> AlertMode:
+    return _member(AlertMode, value, "mode")
 
 
 def parse_version_classes(values: object) -> frozenset[VersionClass]:
@@ -196,26 +199,6 @@ def _compiled(pattern: str) -> re.Pattern[str]:
         # It would match every section: surely a mistake (e.g. "sell|"); no filter at all says that plainly.
         raise SubscriptionError(f"sections: {pattern!r} matches the empty text, so it would keep every section")
     return compiled
-
-
-def validate_target(channel: ChannelKind | str, target: str) -> str:
-    """The target, if it fits the channel: an email address, an http(s) URL, or an Apprise URL."""
-    kind = parse_channel(channel)
-    if not isinstance(target, str) or not target.strip():
-        raise SubscriptionError(f"a {kind} subscription needs a target")
-    if kind is ChannelKind.EMAIL and not re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+", target):
-        raise SubscriptionError(f"{target!r} is not an email address")
-    if kind is ChannelKind.WEBHOOK and not re.fullmatch(r"https?://[^/\s?#]+[^\s]*", target, re.IGNORECASE):
-        raise SubscriptionError(f"a webhook target must be an http(s) URL, not {target!r}")
-    if kind is ChannelKind.APPRISE:
-        # Apprise takes a tenth of a second to import: only configs with an Apprise target pay for it.
-        from monitor.alerts.channels.apprise_url import describe_apprise_url
-
-        try:
-            describe_apprise_url(target)
-        except ValueError as error:
-            raise SubscriptionError(str(error)) from None
-    return target
 
 
 def _member(enum: type[_E], value: object, key: str) -> _E:

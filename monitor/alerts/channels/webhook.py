@@ -12,20 +12,22 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-import requests
-
-from monitor.alerts.channels.base import Delivery
+from monitor.alerts.channels.base import Channel, Delivery, SendSetup
 from monitor.alerts.digest_render import Digest
 from monitor.alerts.email_render import ChangeNotice, headline
 from monitor.compare.changes import change_as_dict
-from monitor.errors import DeliveryDeferred, DeliveryError
-from monitor.models import timestamp_to_datetime
+from monitor.errors import DeliveryDeferred, DeliveryError, SubscriptionError
+from monitor.models import Subscription, timestamp_to_datetime
+
+if TYPE_CHECKING:
+    import requests
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +36,18 @@ TIMESTAMP_HEADER = "X-Policy-Monitor-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 TRANSIENT_STATUSES = frozenset({408, 425, 429})  # and every 5xx
 USER_AGENT = "policy-monitor webhook"
-_BAD_URL = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
+_HTTP_URL = re.compile(r"https?://[^/\s?#]+[^\s]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class WebhookChannel:
+class WebhookChannel(Channel):
+    """Alerts as signed JSON POSTed to one http(s) URL; the signing secret is read from ``secret_env``."""
+
+    kind: ClassVar[str] = "webhook"
+    target_key: ClassVar[str] = "webhook"
+    target_help: ClassVar[str] = "POST signed JSON to this http(s) URL (needs secret_env)"
+    needs_secret_env: ClassVar[bool] = True  # an unsigned webhook is a forgery waiting to happen
+
     secret: bytes = field(repr=False)  # the HMAC key both sides know
     timeout: float = 30.0  # connecting, and again waiting for the answer
 
@@ -46,7 +55,20 @@ class WebhookChannel:
         if not self.secret:
             raise ValueError("a webhook needs a non-empty signing secret")
 
+    @classmethod
+    def check_target(cls, target: str) -> None:
+        if not _HTTP_URL.fullmatch(target):
+            raise SubscriptionError(f"a webhook target must be an http(s) URL, not {target!r}")
+
+    @classmethod
+    def for_subscription(cls, subscription: Subscription, setup: SendSetup) -> tuple[Channel, str]:
+        assert subscription.secret_env is not None  # checked with the subscription
+        secret = setup.secret(subscription.secret_env, "the webhook's signing secret")
+        return cls(secret=secret.encode()), subscription.target
+
     def send(self, delivery: Delivery) -> str:
+        import requests  # only a process that sends webhooks pays for importing it
+
         body = payload_bytes(webhook_payload(delivery.content, key=delivery.key))
         headers = {
             "Content-Type": "application/json; charset=utf-8",
@@ -117,12 +139,16 @@ def verify_signature(body: bytes, header: str, secret: bytes) -> bool:
 
 
 def _request_error(error: requests.RequestException, url: str) -> DeliveryError:
+    import requests
+
     where = f"webhook {_host(url)}"
     if isinstance(error, requests.Timeout):
         return DeliveryError(f"{where} timed out: {error}")
     if isinstance(error, requests.ConnectionError):
         return DeliveryError(f"{where} unreachable: {error}")
-    if isinstance(error, _BAD_URL):
+    if isinstance(
+        error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
+    ):
         return DeliveryError(f"{where}: not a usable URL: {error}", permanent=True)
     return DeliveryError(f"{where} failed: {type(error).__name__}: {error}")
 
