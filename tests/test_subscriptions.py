@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 
+from jobs.cli.alerts import subscribe
+from jobs.config.tables import SubscriptionEntry
+from monitor.alerts.channels import CHANNELS
 from monitor.alerts.email_render import render_subject
 from monitor.alerts.subscription_rule import (
     check_subscription,
@@ -206,10 +209,6 @@ def test_a_subscription_error_is_a_configuration_error() -> None:
 
 
 def test_each_channel_brings_its_target_key_to_the_config_and_to_subscribe() -> None:
-    from jobs.cli.alerts import subscribe
-    from jobs.config.tables import SubscriptionEntry
-    from monitor.alerts.channels import CHANNELS
-
     options = {option for parameter in subscribe.params for option in parameter.opts}
     for kind in CHANNELS.values():
         assert kind.target_key in SubscriptionEntry.model_fields
