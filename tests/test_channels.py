@@ -18,8 +18,8 @@ from monitor.alerts.channels import (
     verify_signature,
 )
 from monitor.alerts.digest_render import Digest
-from monitor.alerts.smtp import SmtpSettings
 from monitor.alerts.email_message import make_message_id, render_subject
+from monitor.alerts.smtp import SmtpSettings
 from monitor.errors import DeliveryDeferred, DeliveryError
 from monitor.models import Change, SectionChange, SectionChangeKind, VersionClass, WordOp, WordOpKind
 from tests.http_receiver import HttpReceiver
