@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from monitor.models import CaptureOutcome
+
 
 class MonitorError(Exception):
     """Base class for every error policy-monitor raises on purpose."""
@@ -61,10 +63,6 @@ class ArchiveBlocked(ArchiveError):
         self.until = until
 
 
-class BlockedSite(ArchiveError):
-    """The archive excludes this site (takedown or robots.txt)."""
-
-
 class CaptureUnavailable(ArchiveError):
     """This capture cannot be used, for good: ``outcome`` (a ``CaptureOutcome`` value) is recorded on it."""
 
@@ -100,3 +98,10 @@ class DeliveryDeferred(DeliveryError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message, permanent=False)
         self.retry_after = retry_after
+
+
+class BlockedSite(CaptureUnavailable):
+    """The archive excludes this site (takedown or robots.txt): recorded as ``blocked``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(CaptureOutcome.BLOCKED, reason)

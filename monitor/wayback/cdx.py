@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from monitor.models import WAYBACK_TIMESTAMP_FORMAT, Capture
@@ -25,7 +25,6 @@ class CdxPage:
     captures: list[Capture]
     resume_key: str | None
     skipped: int = 0
-    skipped_examples: list[str] = field(default_factory=list)
 
 
 def parse_cdx(body: bytes) -> CdxPage:
@@ -42,7 +41,7 @@ def _parse_json(text: str) -> CdxPage:
     try:
         rows = json.loads(text)
     except json.JSONDecodeError:
-        return CdxPage(captures=[], resume_key=None, skipped=1, skipped_examples=[text[:200]])
+        return CdxPage(captures=[], resume_key=None, skipped=1)
     if not isinstance(rows, list) or not rows:
         return CdxPage(captures=[], resume_key=None)
     header, *rows = rows
@@ -76,7 +75,7 @@ def _collect(records: list[dict[str, str]], resume_key: str | None, raw: list[st
             captures.append(capture)
     if skipped:
         logger.warning("skipped %d malformed CDX row(s), e.g. %s", len(skipped), skipped[0])
-    return CdxPage(captures=captures, resume_key=resume_key, skipped=len(skipped), skipped_examples=skipped[:5])
+    return CdxPage(captures=captures, resume_key=resume_key, skipped=len(skipped))
 
 
 def capture_from_fields(record: dict[str, str]) -> Capture | None:

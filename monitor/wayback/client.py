@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from wayback import WaybackSession
 
-from monitor.errors import ArchiveError, CaptureUnavailable
+from monitor.errors import ArchiveError, BlockedSite, CaptureUnavailable
 from monitor.models import Capture, CaptureOutcome, Snapshot, datetime_to_timestamp, timestamp_to_datetime
 from monitor.wayback.capture_quality import low_quality_reason
 from monitor.wayback.cdx import CdxPage, parse_cdx, resolve_revisits
@@ -127,12 +127,12 @@ class WaybackArchive:
             if response.status_code != 200:
                 text = body[:_ERROR_PAGE_BYTES].decode("utf-8", "replace")
                 if _is_blocked(response, text):
-                    raise CaptureUnavailable(CaptureOutcome.BLOCKED, f"{url} is excluded from the Wayback Machine")
+                    raise BlockedSite(f"{url} is excluded from the Wayback Machine")
                 raise ArchiveError(f"CDX answered {response.status_code} for {url}")
             page = parse_cdx(body)
             if not page.captures and any(marker.encode() in body for marker in _BLOCK_MARKERS):
                 # A 200 whose body is the exclusion error instead of rows (wayback-api.md §2.2).
-                raise CaptureUnavailable(CaptureOutcome.BLOCKED, f"{url} is excluded from the Wayback Machine")
+                raise BlockedSite(f"{url} is excluded from the Wayback Machine")
             return page
 
         return read
@@ -240,7 +240,7 @@ class WaybackArchive:
             return _Hop(self._capture_url(match[0], match[1]), "nearest", status, match[1])
         text = self._read_error_page(response)
         if _is_blocked(response, text):
-            raise CaptureUnavailable(CaptureOutcome.BLOCKED, "the site is excluded from the Wayback Machine")
+            raise BlockedSite("the site is excluded from the Wayback Machine")
         if status == 404:
             raise CaptureUnavailable(CaptureOutcome.NO_CAPTURE, "the archive has no playable capture")
         raise CaptureUnavailable(CaptureOutcome.PLAYBACK_ERROR, f"unexpected answer {status} without a memento")
