@@ -1,8 +1,8 @@
 """The archive's firewall cool-down, kept in the database so a restarted daemon does not knock again, and
 remembered for a day after it ends so the next block still lasts twice as long.
 
-A block is per client IP (wayback-api.md §6), so it is recorded per machine; every daemon on the machine that
-shares the database honours it.
+A block is per client IP (docs/wayback.md#firewall-block), so it is recorded per machine; every daemon on the
+machine that shares the database honours it.
 """
 
 from __future__ import annotations

@@ -50,7 +50,8 @@ class RateLimited(ArchiveError):
 class ArchiveBlocked(ArchiveError):
     """The archive's firewall seems to refuse us: no request is sent to it before ``until`` (UTC).
 
-    Stops a whole poll run, not one policy: every other request would meet the same refusal (wayback-api.md §6).
+    Stops a whole poll run, not one policy: every other request would meet the same refusal
+    (docs/wayback.md#firewall-block).
     """
 
     def __init__(self, until: datetime, *, retry_after: float) -> None:

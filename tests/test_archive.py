@@ -120,7 +120,8 @@ def test_2026_resume_keys_are_passed_back_as_opaque_strings(make_client: MakeCli
     fake_archive.trailing_empty_page = True
     captures = make_client(cdx_page_size=2).list_captures(URL)
     assert [c.timestamp for c in captures] == [f"202001{day:02d}000000" for day in range(1, 6)]
-    assert fake_archive.requests[-1].query["resumeKey"][0].startswith("eJ")  # zlib + base64 (wayback-api.md §2.4)
+    # zlib + base64 (docs/wayback.md#resume-keys)
+    assert fake_archive.requests[-1].query["resumeKey"][0].startswith("eJ")
 
 
 def test_malformed_rows_are_skipped_and_the_listing_completes(

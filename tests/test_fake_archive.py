@@ -1,4 +1,4 @@
-"""The fake Wayback Machine behaves as ../shared/docs/wayback-api.md §9 says the real one does.
+"""The fake Wayback Machine behaves as docs/wayback.md#fake-archive says the real one does.
 
 The ``fake_archive`` fixture comes from tests/fixtures_archive.py through conftest.py.
 """

@@ -102,7 +102,8 @@ def resolve_revisits(captures: list[Capture]) -> list[Capture]:
     """Give each revisit row the status and mimetype of a capture it repeats: one with its digest in the listing.
 
     ``resolveRevisits=true`` is not reliable, so revisits come back as ``warc/revisit`` with status ``-``
-    (wayback-api.md §2.1); a revisit carries the digest of the payload it points to (§3.8), so any row with that
+    (docs/wayback.md#collapse-filters); a revisit carries the digest of the payload it points to
+    (docs/wayback.md#digest), so any row with that
     digest holds the same payload. The latest earlier one is preferred, else the first later one. A revisit of
     something older than the listing stays unresolved; its digest is usually held already.
     """

@@ -4,7 +4,7 @@ Requests go through ``monitor.wayback.transport`` (EDGI's ``wayback.WaybackSessi
 process-wide ``monitor.wayback.host_gate.HostGate``: paced per endpoint family, paused after a live 429, stopped by a
 firewall block. EDGI's ``WaybackClient`` is not used: it hard-codes the web.archive.org host (we must also talk to
 our loopback fake and to mirrors), aborts a search on one malformed CDX line, and has no JSON output. See
-../shared/docs/wayback-api.md for every behaviour handled here.
+docs/wayback.md for every behaviour handled here, each section naming the code that relies on it.
 """
 
 from __future__ import annotations
@@ -36,14 +36,16 @@ logger = logging.getLogger(__name__)
 MAX_CDX_PAGES = 200
 _WAYBACK_PATH = re.compile(r"^/web/(\d{14})(?:[a-z]{2}_)?/(.+)$")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
-_LISTED_UNKNOWN = ("unk", "warc/revisit", "")  # CDX mimetypes that say nothing about the page (wayback-api.md §2.2)
+# CDX mimetypes that say nothing about the page (docs/wayback.md#cdx-fields)
+_LISTED_UNKNOWN = ("unk", "warc/revisit", "")
 _ERROR_PAGE_BYTES = 64 * 1024
 _BLOCK_MARKERS = ("AdministrativeAccessControlException", "RobotAccessControlException")
 
 
 @dataclass(frozen=True)
 class _Hop:
-    """Where one playback answer sends us next: ``kind`` is "archived" (a 3xx memento) or "nearest" (§3.3)."""
+    """Where one playback answer sends us next: ``kind`` is "archived" (a 3xx memento) or "nearest"
+    (docs/wayback.md#redirects)."""
 
     url: str
     kind: str
@@ -91,9 +93,9 @@ class WaybackArchive:
     def list_captures(self, url: str, *, since: str | None = None) -> list[Capture]:
         """Captures of ``url`` from ``since`` (inclusive), oldest first, each distinct (timestamp, digest) once.
 
-        Rows of every status are asked for: redirects to be followed, revisits to be resolved (wayback-api.md
-        §2.2), error captures to be recorded without a fetch. ``collapse=digest`` drops adjacent repeats of the
-        same content, which would never be fetched anyway.
+        Rows of every status are asked for: redirects to be followed, revisits to be resolved, error captures to
+        be recorded without a fetch (docs/wayback.md#collapse-filters). ``collapse=digest`` drops adjacent repeats
+        of the same content, which would never be fetched anyway.
         """
         query: dict[str, str] = {
             "url": url,
@@ -113,7 +115,8 @@ class WaybackArchive:
             fresh = [c for c in page.captures if (c.timestamp, c.digest) not in seen]
             seen.update((c.timestamp, c.digest) for c in fresh)
             captures.extend(fresh)
-            # The key is opaque (its format changed in 2026, §2.4); a repeated key or an empty page ends the listing.
+            # The key is opaque (its format changed in 2026, docs/wayback.md#resume-keys); a repeated key or an
+            # empty page ends the listing.
             if not page.resume_key or not page.captures or page.resume_key == query.get("resumeKey"):
                 break
             query = {**query, "resumeKey": page.resume_key}
@@ -131,7 +134,7 @@ class WaybackArchive:
                 raise ArchiveError(f"CDX answered {response.status_code} for {url}")
             page = parse_cdx(body)
             if not page.captures and any(marker.encode() in body for marker in _BLOCK_MARKERS):
-                # A 200 whose body is the exclusion error instead of rows (wayback-api.md §2.2).
+                # A 200 whose body is the exclusion error instead of rows (docs/wayback.md#excluded-sites).
                 raise BlockedSite(f"{url} is excluded from the Wayback Machine")
             return page
 
@@ -144,7 +147,7 @@ class WaybackArchive:
 
         An archived redirect is followed within the archive to the capture of its target, up to
         ``max_redirect_hops``; the archive's own redirect to a nearby capture is accepted within
-        ``redirect_window`` of the capture's time (wayback-api.md §3.3, §3.4).
+        ``redirect_window`` of the capture's time (docs/wayback.md#redirects).
         """
         _check_listing(capture)
         url = self._capture_url(capture.timestamp, capture.original_url)
@@ -161,7 +164,8 @@ class WaybackArchive:
         except CaptureUnavailable as error:
             if archived is None or error.outcome == CaptureOutcome.REDIRECT:
                 raise
-            # The capture is a redirect whose target gave us no page: that is what to record (§3.4).
+            # The capture is a redirect whose target gave us no page: that is what to record
+            # (docs/wayback.md#redirects).
             reason = f"archived {archived.status} redirect to {archived.target}, then {error.outcome}: {error.reason}"
             raise CaptureUnavailable(CaptureOutcome.REDIRECT, reason) from error
 
@@ -179,7 +183,8 @@ class WaybackArchive:
         return step.url
 
     def _playback_step(self, capture: Capture, url: str, response: requests.Response) -> Snapshot | _Hop:
-        if "Memento-Datetime" in response.headers:  # an archived response, whatever its status (§3.2)
+        # An archived response, whatever its status (docs/wayback.md#status-codes).
+        if "Memento-Datetime" in response.headers:
             return self._memento(capture, url, response)
         return self._archive_answer(capture, url, response)
 
@@ -211,7 +216,8 @@ class WaybackArchive:
         )
 
     def _archived_redirect(self, url: str, response: requests.Response) -> _Hop:
-        """An archived 3xx: its Location, rewritten into Wayback space (§3.4), names the next capture to fetch."""
+        """An archived 3xx: its Location, rewritten into Wayback space (docs/wayback.md#redirects), names the next
+        capture to fetch."""
         status, location = response.status_code, response.headers.get("Location", "")
         if not location:
             raise CaptureUnavailable(CaptureOutcome.REDIRECT, f"archived {status} without a Location")
@@ -306,5 +312,5 @@ def _target_of(url: str) -> str:
 
 
 def _link_original(response: requests.Response) -> str | None:
-    """``Link rel="original"``: the URL actually captured (wayback-api.md §3.2)."""
+    """``Link rel="original"``: the URL actually captured (docs/wayback.md#raw-mode)."""
     return response.links.get("original", {}).get("url") or None

@@ -2,7 +2,7 @@
 
 Once open, no request goes to the host for a cool-down that doubles on each block within ``BLOCK_MEMORY`` of the
 previous one; the first request after it is a probe, and one refusal of it reopens the breaker
-(docs/wayback.md §8.3). The state is not locked here: ``HostGate`` calls it under its own lock.
+(docs/wayback.md#firewall-block). The state is not locked here: ``HostGate`` calls it under its own lock.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """The gate of one archive host: the pacer, the 429 pause and the firewall breaker, composed, one per process.
 
-The archive limits per client IP, not per connection or thread (docs/wayback.md §6, §8.1), so every
+The archive limits per client IP, not per connection or thread (docs/wayback.md#rate-limits), so every
 ``WaybackArchive`` of a host in this process shares one ``HostGate`` (from ``attach_gate``): one ``Pacer`` per
-endpoint family, one ``RateLimitPause`` after a live 429 (§8.2) and one ``FirewallBreaker`` for a firewall block
-(§8.3). Every attempt, retries and redirect hops included, passes through ``HostGate.acquire`` and is logged, so
-tests can check the gate against the fake archive's own request log.
+endpoint family, one ``RateLimitPause`` after a live 429 (docs/wayback.md#rate-limit-429) and one
+``FirewallBreaker`` for a firewall block (docs/wayback.md#firewall-block). Every attempt, retries and redirect hops
+included, passes through ``HostGate.acquire`` and is logged, so tests can check the gate against the fake
+archive's own request log.
 """
 
 from __future__ import annotations

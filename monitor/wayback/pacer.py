@@ -1,7 +1,7 @@
 """The pacer: one endpoint family's requests released at least ``1/rate`` apart.
 
-The archive counts CDX searches and capture playbacks in separate pools (docs/wayback.md §1), so each family
-has its own pacer; the rates come from ``ArchiveSettings`` (docs/wayback.md §6).
+The archive counts CDX searches and capture playbacks in separate pools (docs/wayback.md#endpoints), so each family
+has its own pacer; the rates come from ``ArchiveSettings`` (docs/wayback.md#rate-limits).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ _SPACING_MARGIN = 1.02
 
 
 class Family(StrEnum):
-    """The archive's rate-limit pools (docs/wayback.md §1): CDX search (with timemaps) and capture playback."""
+    """The archive's rate-limit pools (docs/wayback.md#endpoints): CDX search (with timemaps) and capture playback."""
 
     CDX = "cdx"
     PLAYBACK = "playback"

@@ -1,8 +1,8 @@
 """The 429 pause: after a live 429 no request goes to the host for a while, and the pace slows after it.
 
 Each repeat 429 doubles the pause (up to a ceiling; a longer Retry-After is still honoured) and halves the pace
-(up to a cap); the pace recovers one step per quiet repeat window (docs/wayback.md §8.2). The state is not locked
-here: ``HostGate`` calls it under its own lock.
+(up to a cap); the pace recovers one step per quiet repeat window (docs/wayback.md#rate-limit-429). The state is
+not locked here: ``HostGate`` calls it under its own lock.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # A new 429 this many base pauses after the previous pause ended is a repeat: the archive averages over
-# minutes (docs/wayback.md §6), so it still remembers our earlier excess.
+# minutes (docs/wayback.md#rate-limits), so it still remembers our earlier excess.
 _REPEAT_WINDOW = 10.0
 # After each 429 the pace slows by this factor more (up to the cap), and speeds up by it again after each
 # quiet repeat window: a client whose configured rate is above what the archive grants it (a shared IP, a lower
-# custom limit, §6) settles under the real limit instead of meeting 429 after 429 (docs/wayback.md §8.2).
+# custom limit, docs/wayback.md#rate-limits) settles under the real limit instead of meeting 429 after 429
+# (docs/wayback.md#rate-limit-429).
 _SLOWDOWN_STEP = 2.0
 _SLOWDOWN_MAX = 64.0
 

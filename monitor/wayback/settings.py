@@ -14,14 +14,16 @@ DEFAULT_ARCHIVE_URL = "https://web.archive.org"
 class ArchiveSettings:
     base_url: str = DEFAULT_ARCHIVE_URL
     user_agent: str = "policy-monitor/0.1 (+mailto:policy-monitor@example.org)"
-    cdx_per_minute: float = 24.0  # 80 % of the archive's 30/min (wayback-api.md §6)
-    captures_per_second: float = 1.0  # far under the 600/min playback limit; a monitor has no hurry (§8.1)
+    cdx_per_minute: float = 24.0  # 80 % of the archive's 30/min (docs/wayback.md#rate-limits)
+    # Far under the 600/min playback limit; a monitor has no hurry (docs/wayback.md#rate-limits).
+    captures_per_second: float = 1.0
     timeout: float = 60.0
     retries: int = 3
     backoff: float = 2.0
-    rate_limit_pause: float = 60.0  # after a live 429 without Retry-After (wayback-api.md §8.2)
+    rate_limit_pause: float = 60.0  # after a live 429 without Retry-After (docs/wayback.md#rate-limit-429)
     rate_limit_pause_max: float = 3600.0  # ceiling for pauses doubled by repeated 429s
-    block_after_refusals: int = 3  # consecutive refused connections taken as a firewall block (§6, §8.3)
+    # Consecutive refused connections taken as a firewall block (docs/wayback.md#firewall-block).
+    block_after_refusals: int = 3
     block_cooldown: float = 3600.0  # no request at all for this long after a block, doubling on repeats
     block_cooldown_max: float = 86400.0
     max_capture_bytes: int = 25 * 1024 * 1024

@@ -1,10 +1,10 @@
-"""One GET to the archive, made the only way any request may be made (wayback-api.md §6-§8).
+"""One GET to the archive, made the only way any request may be made (docs/wayback.md#errors).
 
 EDGI's ``WaybackSession`` carries the bytes: our User-Agent, gzip, keep-alive pooling, the timeout, and telling a
-live 429 from an archived one (only a memento has ``Memento-Datetime``, §3.2). Its own retry loop and rate limiter
-are turned off (``retries=0``, rates 0): they would sleep and send again without asking our process-wide
-``HostGate``, would not retry a connection reset, and would swallow the refused connections that betray a firewall
-block. Here every attempt, retries included, first passes ``HostGate.acquire``.
+live 429 from an archived one (only a memento has ``Memento-Datetime``, docs/wayback.md#status-codes). Its own
+retry loop and rate limiter are turned off (``retries=0``, rates 0): they would sleep and send again without asking
+our process-wide ``HostGate``, would not retry a connection reset, and would swallow the refused connections that
+betray a firewall block. Here every attempt, retries included, first passes ``HostGate.acquire``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 Params = Mapping[str, str | Sequence[str]]
 
-# EDGI's retryable statuses, which IA staff advised (wayback-api.md §2.6, §8.4); never 400, 403 or 404.
+# EDGI's retryable statuses, which IA staff advised (docs/wayback.md#errors); never 400, 403 or 404.
 RETRYABLE_STATUSES = frozenset((413, 421, 500, 502, 503, 504, 599))
 _CHUNK = 64 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -78,7 +78,7 @@ class Transport:
         """``handle(response)`` for the first answer that is neither a retryable error nor broken off.
 
         ``handle`` reads the body itself, so a body that breaks off is retried like a reset. A live 429 raises
-        ``RateLimited`` at once, never retried (wayback-api.md §8.2); a run of refused connections raises
+        ``RateLimited`` at once, never retried (docs/wayback.md#rate-limit-429); a run of refused connections raises
         ``ArchiveBlocked``; anything else transient, once the retries are spent, ``ArchiveError(transient=True)``.
         """
         failure = "no attempt"
@@ -131,7 +131,7 @@ def read_body(response: requests.Response, limit: int) -> bytes:
     """The body with only the transfer compression removed, read streamed; ``BodyTooLarge`` past ``limit`` bytes.
 
     Decoded here rather than by urllib3: Wayback sometimes sends an empty ``content-encoding:`` beside
-    ``Content-Encoding: gzip``, which plain urllib3 reads as two codings and fails on (wayback-api.md §3.6). The
+    ``Content-Encoding: gzip``, which plain urllib3 reads as two codings and fails on (docs/wayback.md#encoding). The
     ``wayback`` package patches urllib3 to merge the pair; this works with or without that patch.
     """
     decoder = Decoder.for_codings(response.raw.headers.getlist("Content-Encoding"))
@@ -148,7 +148,7 @@ def read_body(response: requests.Response, limit: int) -> bytes:
 
 
 def ungzip_payload(body: bytes, limit: int) -> bytes:
-    """The archived payload itself gzipped by the origin (wayback-api.md §3.6), decompressed; else ``body``."""
+    """The archived payload itself gzipped by the origin (docs/wayback.md#encoding), decompressed; else ``body``."""
     if not body.startswith(_GZIP_MAGIC):
         return body
     decoder = Decoder(zlib.decompressobj(16 + zlib.MAX_WBITS))
@@ -189,7 +189,8 @@ class Decoder:
 
 
 def _refusal(error: BaseException) -> BaseException | None:
-    """The refused connection or connect timeout inside ``error``: what a firewall block looks like (§6)."""
+    """The refused connection or connect timeout inside ``error``: what a firewall block looks like
+    (docs/wayback.md#firewall-block)."""
     return next((e for e in _chain(error) if _refuses(e)), None)
 
 
@@ -215,7 +216,7 @@ def _chain(error: BaseException) -> list[BaseException]:
 
 
 def _retry_after(response: requests.Response | None) -> float | None:
-    """Seconds to wait from a Retry-After header in either of its two forms (wayback-api.md §6)."""
+    """Seconds to wait from a Retry-After header in either of its two forms (docs/wayback.md#rate-limit-429)."""
     header = response.headers.get("Retry-After") if response is not None else None
     if not header:
         return None

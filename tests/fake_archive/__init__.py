@@ -1,4 +1,4 @@
-"""A fake Wayback Machine for tests: a real HTTP server on loopback (see ../shared/docs/wayback-api.md §9).
+"""A fake Wayback Machine for tests: a real HTTP server on loopback (see docs/wayback.md#fake-archive).
 
 ``FakeArchive`` serves ``/cdx/search/cdx`` and ``/web/<timestamp><mode>/<url>`` from captures added with
 ``add_capture``, ``add_snapshot_site`` or ``add_history`` and replays the recorded exchanges of

@@ -1,4 +1,4 @@
-"""The CDX query engine behind ``GET /cdx/search/cdx`` (wayback-api.md §2, FS-1..FS-10)."""
+"""The CDX query engine behind ``GET /cdx/search/cdx`` (docs/wayback.md#cdx-query, FS-1..FS-10)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from urllib.parse import quote_plus, unquote_plus
 from tests.fake_archive.store import CDX_FIELDS, FakeCapture
 from tests.fake_archive.urlkey import bare_host, host_key, urlkey
 
-SERVER_MAX_LIMIT = 150_000  # the 2013 doc's configured cap (wayback-api.md §2.1)
+SERVER_MAX_LIMIT = 150_000  # the 2013 doc's configured cap (docs/wayback.md#cdx-query)
 ROBOTS_ERROR_LINE = (
     "org.archive.util.io.RuntimeIOException: org.archive.wayback.exception.RobotAccessControlException: "
     "Blocked By Robots"
@@ -156,7 +156,7 @@ def encode_resume_key(row: Row, style: str) -> str:
 
 
 def decode_resume_key(raw: str) -> ResumePoint:
-    """Accept a key single- or double-percent-encoded, in either style (wayback-api.md §2.4)."""
+    """Accept a key single- or double-percent-encoded, in either style (docs/wayback.md#resume-keys)."""
     text = raw if " " in raw else unquote_plus(raw)
     if " " in text:
         key, _, ts = text.rpartition(" ")
@@ -241,7 +241,7 @@ def _project(values: list[str], fields: tuple[str, ...]) -> list[str]:
 
 
 def _match_type(url: str, given: str) -> tuple[str, str]:
-    """Apply the ``/*`` and ``*.`` shorthands (wayback-api.md §2.1)."""
+    """Apply the ``/*`` and ``*.`` shorthands (docs/wayback.md#cdx-query)."""
     if url.endswith("*"):
         return url[:-1], "prefix"
     if url.startswith("*."):

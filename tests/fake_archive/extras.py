@@ -1,4 +1,5 @@
-"""Recorded answers replayed, the link-format TimeMap and the availability API (FS-27; wayback-api.md §4, §5)."""
+"""Recorded answers replayed, the link-format TimeMap and the availability API
+(FS-27; docs/wayback.md#timemap-availability)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def _moved(value: str, base_url: str, netloc: str) -> str:
 
 
 def timemap(target: str, store: CaptureStore, base_url: str) -> Reply:
-    """``/web/timemap/link/<url>``: one line per memento, view-mode URLs (wayback-api.md §4)."""
+    """``/web/timemap/link/<url>``: one line per memento, view-mode URLs (docs/wayback.md#timemap-availability)."""
     original = decode_original(urlsplit(target).path.removeprefix("/web/timemap/link/"))
     captures = [c for c in store.for_key(urlkey(original)) if not c.revisit]
     if not captures:
@@ -55,7 +56,8 @@ def timemap(target: str, store: CaptureStore, base_url: str) -> Reply:
 
 
 def available(target: str, store: CaptureStore, base_url: str, *, always_429: bool = False) -> Reply:
-    """``/wayback/available?url=…[&timestamp=…]``: the closest playable capture, or ``{}`` (wayback-api.md §5)."""
+    """``/wayback/available?url=…[&timestamp=…]``: the closest playable capture, or ``{}``
+    (docs/wayback.md#timemap-availability)."""
     if always_429:
         return rate_limited()
     params = {k: v[-1] for k, v in parse_qs(urlsplit(target).query).items()}

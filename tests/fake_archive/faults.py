@@ -111,7 +111,7 @@ class Firewall:
     """FS-23: a client that keeps receiving 429s for more than ``after`` s is refused for ``duration`` s.
 
     A pause of ``after`` s without a 429 ends the streak (the well-behaved client's back-off); each new
-    block of the same client lasts twice as long as its previous one (wayback-api.md §6, [EDGI#137]).
+    block of the same client lasts twice as long as its previous one (docs/wayback.md#firewall-block, [EDGI#137]).
     Off until ``enabled``. While a block lasts, ``FakeArchive`` closes its listening socket, so every connection
     is refused (ECONNREFUSED) as at IA's firewall; on loopback every client is 127.0.0.1 anyway.
     """

@@ -1,4 +1,4 @@
-"""Playback of ``GET /web/<timestamp><mode>/<url>`` (wayback-api.md §3, FS-13..FS-19)."""
+"""Playback of ``GET /web/<timestamp><mode>/<url>`` (docs/wayback.md#raw-mode, FS-13..FS-19)."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def _redirect_to(target: FakeCapture, mode: str, options: PlaybackOptions) -> Re
 
 
 def _rewrite_location(capture: FakeCapture, mode: str, options: PlaybackOptions) -> str:
-    """The archived target moved into Wayback space with the same timestamp and mode (wayback-api.md §3.4)."""
+    """The archived target moved into Wayback space with the same timestamp and mode (docs/wayback.md#redirects)."""
     target = urljoin(with_scheme(capture.url), capture.location or "")
     path = f"/web/{capture.timestamp}{mode}/{target}"
     if options.location_form == "path":
@@ -112,7 +112,7 @@ def _rewrite_location(capture: FakeCapture, mode: str, options: PlaybackOptions)
 
 
 def _link_header(capture: FakeCapture, captures: list[FakeCapture], base: str) -> str:
-    """``Link`` with original/timemap/timegate and view-mode (no ``id_``) memento URLs (wayback-api.md §3.2)."""
+    """``Link`` with original/timemap/timegate and view-mode (no ``id_``) memento URLs (docs/wayback.md#raw-mode)."""
     index = next(i for i, c in enumerate(captures) if c is capture)
 
     def entry(other: FakeCapture, rel: str) -> str:

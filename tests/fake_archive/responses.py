@@ -1,5 +1,5 @@
 """Replies the fake archive sends, with bodies and headers copied from the recordings in
-../shared/corpus/wayback/ (wayback-api.md §2.5, §3.5, §6)."""
+../shared/corpus/wayback/ (docs/wayback.md#recordings, #excluded-sites, #rate-limit-429)."""
 
 from __future__ import annotations
 
@@ -36,13 +36,13 @@ class Reply:
 
 
 def rate_limited(extra: Headers = ()) -> Reply:
-    """The nginx 429 page; no ``Retry-After`` unless the caller adds one (wayback-api.md §6)."""
+    """The nginx 429 page; no ``Retry-After`` unless the caller adds one (docs/wayback.md#rate-limit-429)."""
     headers = (("Content-Type", "text/html"), ("Cache-Control", "no-cache"), ("X-ts", "429"), *extra)
     return Reply(429, RATE_LIMIT_BODY, headers, chunked=True)
 
 
 def server_error(status: int, extra: Headers = ()) -> Reply:
-    """An nginx-style error page such as ``504 Gateway Time-out`` (wayback-api.md §2.6, §7)."""
+    """An nginx-style error page such as ``504 Gateway Time-out`` (docs/wayback.md#errors)."""
     if status == 429:
         return rate_limited(extra)
     phrase = "Gateway Time-out" if status == 504 else _phrase(status)
@@ -54,7 +54,7 @@ def server_error(status: int, extra: Headers = ()) -> Reply:
 
 
 def blocked_cdx() -> Reply:
-    """Example C: a taken-down site's CDX answer (wayback-api.md §2.5, FS-11)."""
+    """Example C: a taken-down site's CDX answer (docs/wayback.md#excluded-sites, FS-11)."""
     headers = (
         ("Content-Type", "text/plain;charset=UTF-8"),
         ("X-Archive-Wayback-Runtime-Error", BLOCKED_SITE_ERROR),
@@ -64,7 +64,8 @@ def blocked_cdx() -> Reply:
 
 
 def robots_blocked_cdx() -> Reply:
-    """A site excluded by robots.txt: ``403`` and the RobotAccessControlException line (wayback-api.md §2.6)."""
+    """A site excluded by robots.txt: ``403`` and the RobotAccessControlException line
+    (docs/wayback.md#excluded-sites)."""
     headers = (
         ("Content-Type", "text/plain;charset=UTF-8"),
         ("X-Archive-Wayback-Runtime-Error", ROBOTS_ERROR),
@@ -74,7 +75,8 @@ def robots_blocked_cdx() -> Reply:
 
 
 def robots_blocked_playback(url: str) -> Reply:
-    """Playback of a robots-excluded site: ``403`` with the runtime-error header (wayback-api.md §3.5, FS-19)."""
+    """Playback of a robots-excluded site: ``403`` with the runtime-error header
+    (docs/wayback.md#excluded-sites, FS-19)."""
     error = '<div id="error">\n<h2>Sorry.</h2>\n<p>Page cannot be displayed due to robots.txt.</p>\n</div>\n'
     reply = _wayback_page(403, "Forbidden", error, url)
     extra = (("X-Archive-Wayback-Runtime-Error", "RobotAccessControlException: Blocked By Robots"),)

@@ -1,4 +1,5 @@
-"""``FakeArchive``: a real HTTP server on loopback that behaves like the Wayback Machine (wayback-api.md §9)."""
+"""``FakeArchive``: a real HTTP server on loopback that behaves like the Wayback Machine
+(docs/wayback.md#fake-archive)."""
 
 from __future__ import annotations
 

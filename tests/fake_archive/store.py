@@ -15,12 +15,12 @@ TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
 
 
 def payload_digest(body: bytes) -> str:
-    """base32(SHA-1(payload)), the CDX ``digest`` (wayback-api.md §3.8)."""
+    """base32(SHA-1(payload)), the CDX ``digest`` (docs/wayback.md#digest)."""
     return base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def chunk_framed(body: bytes, size: int = 8192) -> bytes:
-    """``body`` in HTTP/1.1 chunked framing, as Heritrix and others hashed it (wayback-api.md §3.8, FS-21)."""
+    """``body`` in HTTP/1.1 chunked framing, as Heritrix and others hashed it (docs/wayback.md#digest, FS-21)."""
     chunks = [body[i : i + size] for i in range(0, len(body), size)]
     return b"".join(f"{len(c):x}\r\n".encode() + c + b"\r\n" for c in chunks) + b"0\r\n\r\n"
 
@@ -54,7 +54,7 @@ class FakeCapture:
 
     @property
     def length(self) -> int:
-        """Stands in for the compressed record size, which is always positive (wayback-api.md §2.2)."""
+        """Stands in for the compressed record size, which is always positive (docs/wayback.md#cdx-fields)."""
         return max(len(self.body), 1)
 
     @property

@@ -1,4 +1,4 @@
-"""A small SURT-like URL canonicaliser (wayback-api.md §2.1, FS-2).
+"""A small SURT-like URL canonicaliser (docs/wayback.md#cdx-query, FS-2).
 
 Our own, because the `surt` package is AGPL. It folds what the archive folds: scheme, case, a leading
 ``www\\d*.``, the default port, a trailing slash and the order of query arguments.
@@ -22,7 +22,7 @@ def with_scheme(url: str) -> str:
 
 
 def decode_original(url: str) -> str:
-    """Undo the ``http%3A//…`` form that playback URLs may use (wayback-api.md §3.1)."""
+    """Undo the ``http%3A//…`` form that playback URLs may use (docs/wayback.md#raw-mode)."""
     return unquote(url) if _ENCODED_SCHEME.match(url) else url
 
 
