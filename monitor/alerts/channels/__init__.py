@@ -9,7 +9,7 @@
 ``CHANNELS``: the config's ``[[subscriptions]]`` keys and the ``subscribe`` options follow from it.
 """
 
-from monitor.alerts.channels.apprise_url import AppriseChannel, describe_apprise_url
+from monitor.alerts.channels.apprise_url import AppriseChannel
 from monitor.alerts.channels.base import Channel, Content, Delivery, SendSetup
 from monitor.alerts.channels.mail import EmailChannel, build_message
 from monitor.alerts.channels.webhook import WebhookChannel, sign, verify_signature, webhook_payload
@@ -37,7 +37,6 @@ __all__ = [
     "WebhookChannel",
     "build_message",
     "channel_kind",
-    "describe_apprise_url",
     "sign",
     "verify_signature",
     "webhook_payload",

@@ -67,14 +67,6 @@ class AppriseChannel(Channel):
         return f"{where}: sent"
 
 
-def describe_apprise_url(url: str) -> str:
-    """The URL as Apprise logs it, secrets hidden; ``ValueError`` if Apprise cannot use it."""
-    plugin = _plugin(url)
-    if plugin is None:
-        raise ValueError(f"not a usable Apprise URL: {_scheme(url)}://… (see the Apprise documentation)")
-    return str(plugin.url(privacy=True))
-
-
 def _plugin(url: str) -> apprise.NotifyBase | None:
     import apprise
 
