@@ -7,15 +7,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from jobs.change_notice import notice_for
 from jobs.config import Settings
-from jobs.convert import change_from_record, notice_for
 from monitor.alerts.email_message import make_message_id
 from monitor.alerts.email_render import ChangeNotice
 from monitor.alerts.subscription_rule import ChannelKind, Mode, Subscription, select_change, select_notice
-from monitor.models import DEFAULT_ALERT_ON, Policy, VersionClass
+from monitor.models import DEFAULT_ALERT_ON, Change, Policy, VersionClass
 from storage import queries
-from storage.repository import NewAlert
-from storage.schema import ChangeRecord, PolicyRecord, SubscriptionRecord
+from storage.alerts_outbox import queue_alert
+from storage.changes import as_stored
+from storage.schema import PolicyRecord, SubscriptionRecord
 from storage.subscriptions import active_subscriptions, all_subscriptions
 
 # A stand-in address for matching: the rule needs the subscription's filters, never its (secret) target.
@@ -26,25 +27,27 @@ def mail_domain(settings: Settings) -> str:
     return parseaddr(settings.email.sender)[1].rpartition("@")[2] or "localhost"
 
 
-def alerts_for_change(session: Session, settings: Settings, policy: Policy, change_id: int) -> list[NewAlert]:
-    """One outbox row for each active subscription this change concerns (after its section filter)."""
-    record = session.get(ChangeRecord, change_id)
-    assert record is not None
-    change = change_from_record(record)
-    alerts = []
-    for subscription in active_subscriptions(session):
-        if select_change(matcher(subscription, policy.alert_on), policy.name, change) is None:
-            continue
-        alerts.append(
-            NewAlert(
-                recipient=label(subscription),
-                channel=subscription.channel,
-                message_id=alert_key(settings, subscription, change_id),
-                subscription_id=subscription.id,
-                held=subscription.mode != Mode.IMMEDIATE.value,
-            )
+def queue_change_alerts(session: Session, settings: Settings, policy: Policy, change_id: int, change: Change) -> int:
+    """Queue one outbox row for each active subscription the change just stored concerns (after its section
+    filter); returns how many."""
+    # Matched as the sender will match it again, on what the tables keep of it: the two never disagree.
+    kept = as_stored(change)
+    concerned = [
+        s
+        for s in active_subscriptions(session)
+        if select_change(matcher(s, policy.alert_on), policy.name, kept) is not None
+    ]
+    for subscription in concerned:
+        queue_alert(
+            session,
+            change_id,
+            recipient=label(subscription),
+            channel=subscription.channel,
+            message_id=alert_key(settings, subscription, change_id),
+            subscription_id=subscription.id,
+            held=subscription.mode != Mode.IMMEDIATE.value,
         )
-    return alerts
+    return len(concerned)
 
 
 def notice_for_subscriber(

@@ -11,27 +11,16 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from monitor.models import Policy
+from monitor.models import Capture, Change, Document, Policy, StoredChange, Version, VersionClass
 from storage import queries
+from storage.alerts_outbox import claim_pending_alerts, queue_alert
+from storage.archive_blocks import record_archive_block
+from storage.captures import record_capture, store_snapshot
+from storage.changes import add_change
 from storage.db import SCHEMA_HEAD, Database, open_database, schema_revision
 from storage.migrate import newest_revision
-from storage.repository import (
-    CaptureRow,
-    NewAlert,
-    NewChange,
-    NewVersion,
-    SubscriptionSpec,
-    add_change,
-    add_version,
-    claim_due_policies,
-    claim_pending_alerts,
-    finish_poll,
-    queue_alerts,
-    record_archive_block,
-    record_capture,
-    store_snapshot,
-    sync_policies,
-)
+from storage.policies import claim_due_policies, finish_poll, sync_policies
+from storage.repository import SubscriptionSpec
 from storage.schema import ArchiveBlockRecord
 from storage.subscriptions import (
     active_subscriptions,
@@ -40,6 +29,7 @@ from storage.subscriptions import (
     gather_digest,
     sync_config_subscriptions,
 )
+from storage.versions import add_version
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -67,16 +57,15 @@ def policy_id(db: Database, name: str) -> int:
         return policy.id
 
 
-def row(timestamp: str, digest: str = "D1") -> CaptureRow:
-    return CaptureRow(
+def row(timestamp: str, digest: str = "D1") -> Capture:
+    return Capture(
         timestamp=timestamp, original_url="https://a.example/privacy", status=200, mimetype="text/html", digest=digest
     )
 
 
-def version(timestamp: str, text: str = "# T\n\nbody\n") -> NewVersion:
-    captured = datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-    return NewVersion(
-        timestamp, captured, "https://a.example/privacy", "T", text, text_hash=str(hash(text)), extractor_version="1"
+def version(timestamp: str, text: str = "body") -> Version:
+    return Version(
+        Document("T", text), timestamp, "https://a.example/privacy", text_hash=str(hash(text)), extractor_version="1"
     )
 
 
@@ -261,8 +250,8 @@ def make_change(database: Database) -> int:
     with database.transaction() as session:
         old = add_version(session, a, version("20150101000000", "one"))
         new = add_version(session, a, version("20160101000000", "two"))
-        change = NewChange(version_class="substantive", sections=[], reverted_to_version_id=None, alertable=True)
-        return add_change(session, a, old_version_id=old, new_version_id=new, change=change)
+        change = StoredChange(Change(VersionClass.SUBSTANTIVE), reverted_to=None, alertable=True, section_ids=())
+        return add_change(session, a, old_version_id=old, new_version_id=new, stored=change)
 
 
 def subscribe(database: Database, name: str = "legal", mode: str = "immediate") -> int:
@@ -273,18 +262,27 @@ def subscribe(database: Database, name: str = "legal", mode: str = "immediate") 
 
 def test_an_alert_is_unique_per_change_subscription_and_channel(database: Database) -> None:
     change_id = make_change(database)
-    alert = NewAlert("legal@example.org", "email", "<m@x>", subscription_id=subscribe(database))
+    alert = {"recipient": "legal@example.org", "channel": "email", "message_id": "<m@x>"}
+    subscription_id = subscribe(database)
     with database.transaction() as session:
-        queue_alerts(session, change_id, [alert])
+        queue_alert(session, change_id, **alert, subscription_id=subscription_id)
     with pytest.raises(IntegrityError), database.transaction() as session:
-        queue_alerts(session, change_id, [alert])
+        queue_alert(session, change_id, **alert, subscription_id=subscription_id)
 
 
 def test_a_digest_gathers_the_held_changes_once_when_its_period_ends(database: Database) -> None:
     subscription_id = subscribe(database, mode="daily")
     change_id = make_change(database)
     with database.transaction() as session:
-        queue_alerts(session, change_id, [NewAlert("legal@example.org", "email", "<c@x>", subscription_id, held=True)])
+        queue_alert(
+            session,
+            change_id,
+            recipient="legal@example.org",
+            channel="email",
+            message_id="<c@x>",
+            subscription_id=subscription_id,
+            held=True,
+        )
     with database.transaction() as session:  # not due yet
         assert gather_digest(session, subscription_id, now=NOW + timedelta(hours=23), message_id_for=str) is None
     with database.transaction() as session:
@@ -312,7 +310,7 @@ def test_a_subscription_dropped_from_the_config_stops_but_one_made_on_the_comman
 def test_a_claimed_alert_is_not_claimed_again_before_its_lease_ends(database: Database) -> None:
     change_id = make_change(database)
     with database.transaction() as session:
-        queue_alerts(session, change_id, [NewAlert("x@example.org", "email", "<m@x>")])
+        queue_alert(session, change_id, recipient="x@example.org", channel="email", message_id="<m@x>")
     now = datetime.now(UTC) + timedelta(seconds=1)
     with database.transaction() as session:
         first = claim_pending_alerts(session, owner="one", now=now, limit=10, lease=timedelta(minutes=10))
