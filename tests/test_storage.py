@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from monitor.compare.changes import compare
 from monitor.models import Capture, Change, Document, Policy, StoredChange, Version, VersionClass
 from storage import queries
 from storage.alerts_outbox import claim_pending_alerts, queue_alert
 from storage.archive_blocks import record_archive_block
 from storage.captures import record_capture, store_snapshot
-from storage.changes import add_change
+from storage.changes import add_change, as_stored, change_of
 from storage.db import SCHEMA_HEAD, Database, open_database, schema_revision
 from storage.migrate import newest_revision
 from storage.policies import claim_due_policies, finish_poll, sync_policies
@@ -29,7 +30,7 @@ from storage.subscriptions import (
     gather_digest,
     sync_config_subscriptions,
 )
-from storage.versions import add_version
+from storage.versions import add_version, version_of
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -252,6 +253,41 @@ def make_change(database: Database) -> int:
         new = add_version(session, a, version("20160101000000", "two"))
         change = StoredChange(Change(VersionClass.SUBSTANTIVE), reverted_to=None, alertable=True, section_ids=())
         return add_change(session, a, old_version_id=old, new_version_id=new, stored=change)
+
+
+SPLIT_OLD = "# P\n\n## Sharing\n\nWe share it with processors.\n\nWe also share it with advertisers.\n"
+SPLIT_NEW = SPLIT_OLD.replace("We also", "## Advertising\n\nWe also")
+
+
+def test_a_stored_change_comes_back_as_what_storage_keeps_of_it(database: Database) -> None:
+    a = policy_id(database, "A")
+    change = replace(compare(SPLIT_OLD, SPLIT_NEW), version_class=VersionClass.REVERTED)
+    stored = StoredChange(change, reverted_to=None, alertable=True, section_ids=(None,))
+    with database.transaction() as session:
+        old = add_version(session, a, version("20150101000000", "one"))
+        new = add_version(session, a, version("20160101000000", "two"))
+        change_id = add_change(session, a, old_version_id=old, new_version_id=new, stored=stored)
+    with database.reader() as session:
+        detail = queries.change_detail(session, change_id)
+        assert detail is not None
+        read_back = change_of(detail[0])
+    assert read_back == as_stored(change)
+    assert read_back.version_class is VersionClass.REVERTED
+    # The parts of a split are not kept: only the path of the part that keeps the section's identity.
+    assert change.sections[0].new_paths == ("P > Sharing", "P > Advertising")
+    assert read_back.sections[0].new_paths == ("P > Sharing",)
+
+
+def test_a_stored_version_comes_back_as_the_domain_value(database: Database) -> None:
+    a = policy_id(database, "A")
+    stored = version("20150101000000", "body\n\nmore\n")
+    with database.transaction() as session:
+        add_version(session, a, stored)
+    with database.reader() as session:
+        latest = queries.latest_version(session, a)
+        assert latest is not None
+        assert latest.markdown == "# T\n\nbody\n\nmore\n"
+        assert version_of(latest) == stored
 
 
 def subscribe(database: Database, name: str = "legal", mode: str = "immediate") -> int:
