@@ -103,7 +103,7 @@ class Version:
     document: Document
     timestamp: str  # the capture that showed it (14 digits, UTC)
     original_url: str
-    text_hash: str  # two texts with one hash are one version (see ``jobs.store_version.text_hash``)
+    text_hash: str  # of the normalized text: two texts with one hash are one version
     extractor_version: str
 
     @property
