@@ -4,7 +4,7 @@ For each database — a temporary SQLite file, and a throwaway schema of the Pos
 ``$POLICY_MONITOR_TEST_DATABASE_URL`` when that is set (dropped afterwards) — the script
 
 1. imports the history the way a poll imports a newly tracked policy's past: per version, in one transaction,
-   ``storage.repository.add_version`` and ``jobs.store_version.store_version_text`` (section identities carried over,
+   ``storage.versions.add_version`` and ``jobs.store_version.store_version_text`` (section identities carried over,
    the change stored), skipping a text equal to the latest one as the poll does; it prints the import time;
 2. picks sections to ask about: the one with the most recorded changes (asked by its latest path), and one that
    was renamed or moved (asked by id, and by a path it had before, if any);
@@ -46,11 +46,11 @@ from jobs.cli import cli
 from jobs.config import load_settings
 from jobs.store_version import store_version_text, text_hash
 from monitor.extract.pipeline import EXTRACTOR_VERSION
-from monitor.models import timestamp_to_datetime
+from monitor.models import Document, Version
 from storage import queries
 from storage.db import normalize_url
-from storage.repository import NewVersion, add_version
 from storage.schema import SectionChangeRecord, VersionRecord
+from storage.versions import add_version
 from tests.databases import throwaway_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,14 +126,10 @@ def import_history(config: Path, folder: Path, limit: int | None) -> tuple[int, 
 
 def _store(app: App, timestamp: str, markdown: str) -> int:
     """1 if the text made a new version (the poll's ``_store_version``, without the capture row and alerts)."""
-    version = NewVersion(
-        timestamp=timestamp,
-        captured_at=timestamp_to_datetime(timestamp),
-        original_url=URL,
-        title=f"{POLICY} Privacy Policy",
-        markdown=markdown,
-        text_hash=text_hash(markdown),
-        extractor_version=EXTRACTOR_VERSION,
+    # No title: a title would add a heading above every corpus text; without one the text is stored as it is.
+    document = Document(title="", body=markdown)
+    version = Version(
+        document, timestamp, URL, text_hash=text_hash(document.markdown), extractor_version=EXTRACTOR_VERSION
     )
     with app.database.transaction() as session:
         policy = queries.policy_by_name(session, POLICY)
@@ -146,7 +142,7 @@ def _store(app: App, timestamp: str, markdown: str) -> int:
         store_version_text(
             session,
             policy.id,
-            version=(version_id, markdown),
+            version=(version_id, version.markdown),
             previous=(latest.id, latest.markdown) if latest else None,
             reverted_to=earlier.id if earlier else None,
             alert_on=None,  # the past is history, not news

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from monitor.wayback.client import WaybackArchive
 from monitor.wayback.firewall_breaker import BLOCK_MEMORY, BlockMemory
+from storage.archive_blocks import record_archive_block
 from storage.db import Database
-from storage.repository import record_archive_block
 from storage.schema import ArchiveBlockRecord
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 
 from jobs.archive_state import machine_name
+from storage.claims import claim_owners, release_claims
 from storage.db import Database
-from storage.repository import claim_owners, release_claims
 
 
 def owner_name() -> str:

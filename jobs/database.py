@@ -10,7 +10,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from jobs.config import Settings
 from monitor.errors import DatabaseUnavailable
 from storage.db import Database, NewerSchema, open_database
-from storage.repository import sync_policies
+from storage.policies import sync_policies
 from storage.subscriptions import sync_config_subscriptions
 
 

@@ -19,7 +19,7 @@ from jobs.claims import release_dead_claims
 from jobs.subscribers import label, mail_domain
 from monitor.alerts.email_message import make_digest_message_id
 from monitor.errors import DeliveryDeferred, DeliveryError
-from storage.repository import (
+from storage.alerts_outbox import (
     cancel_alert,
     claim_pending_alerts,
     mark_alert_failed,

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from jobs.convert import document_of
 from monitor.compare.changes import change_as_dict, compare
 from monitor.errors import MonitorError
 from monitor.extract.reference_format import render_reference
 from monitor.models import timestamp_to_datetime
 from storage import queries
 from storage.schema import AlertRecord, ChangeRecord, PolicyRecord, SectionChangeRecord, VersionRecord
+from storage.versions import version_of
 
 
 class UsageError(MonitorError):
@@ -110,15 +110,16 @@ class ShownVersion:
 
 def show_version(session: Session, name: str, at: datetime | None, *, archive_url: str) -> ShownVersion:
     policy = require_policy(session, name)
-    version = _version_in_force(session, policy, at)
+    record = _version_in_force(session, policy, at)
+    version = version_of(record)
     document = render_reference(
-        document_of(version),
+        version.document,
         site=policy.site,
         timestamp=version.timestamp,
         original_url=version.original_url,
         archive_url=archive_url,
     )
-    return ShownVersion(version=_version_ref(version), markdown=document)
+    return ShownVersion(version=_version_ref(record), markdown=document)
 
 
 def diff_versions(session: Session, name: str, since: datetime | None, until: datetime | None) -> dict[str, Any]:

@@ -16,23 +16,15 @@ from sqlalchemy.orm import Session
 from jobs.app import App
 from jobs.archive_state import save_archive_block
 from jobs.store_version import new_version, store_version_text
-from jobs.subscribers import alerts_for_change
+from jobs.subscribers import queue_change_alerts
 from monitor.errors import ArchiveError, CaptureUnavailable, NotExtractable
 from monitor.extract.pipeline import extract_document
 from monitor.models import Capture, CaptureOutcome, Document, Policy
 from storage import queries
-from storage.repository import (
-    CaptureRow,
-    add_version,
-    claim_due_policies,
-    finish_poll,
-    mark_history_imported,
-    queue_alerts,
-    record_capture,
-    release_policy,
-    store_snapshot,
-)
+from storage.captures import record_capture, store_snapshot
+from storage.policies import claim_due_policies, finish_poll, mark_history_imported, release_policy
 from storage.schema import PolicyRecord
+from storage.versions import add_version
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +184,7 @@ def _process_capture(app: App, target: _Target, capture: Capture) -> None:
 
 def _record_unavailable(app: App, policy_id: int, capture: Capture, error: CaptureUnavailable) -> None:
     with app.database.transaction() as session:
-        record_capture(session, policy_id, _row(capture), outcome=error.outcome, reason=error.reason)
+        record_capture(session, policy_id, capture, outcome=error.outcome, reason=error.reason)
 
 
 def _store(app: App, target: _Target, capture: Capture, content: _Content) -> None:
@@ -212,7 +204,7 @@ def _store(app: App, target: _Target, capture: Capture, content: _Content) -> No
         record_capture(
             session,
             target.record.id,
-            _row(capture),
+            capture,
             outcome=content.outcome if document else CaptureOutcome.NOT_EXTRACTABLE,
             reason=reason or content.note,
             snapshot_id=snapshot_id,
@@ -232,7 +224,7 @@ def _store_version(
     earlier = queries.earlier_version_with_text(session, target.record.id, version.text_hash)
     version_id = add_version(session, target.record.id, version)
     target.report.versions += 1
-    change = store_version_text(
+    saved = store_version_text(
         session,
         target.record.id,
         version=(version_id, version.markdown),
@@ -241,21 +233,10 @@ def _store_version(
         # Changes found while importing a newly tracked policy's past are history, not news.
         alert_on=target.settings.alert_on if target.record.history_imported else None,
     )
-    if change is None:
+    if saved is None:
         return version_id
     target.report.changes += 1
     if target.record.history_imported:  # changes found importing a newly tracked policy's past are not news
-        alerts = alerts_for_change(session, app.settings, target.settings, change.id)
-        queue_alerts(session, change.id, alerts)
-        target.report.alerts += len(alerts)
+        change = saved.stored.change
+        target.report.alerts += queue_change_alerts(session, app.settings, target.settings, saved.id, change)
     return version_id
-
-
-def _row(capture: Capture) -> CaptureRow:
-    return CaptureRow(
-        timestamp=capture.timestamp,
-        original_url=capture.original_url,
-        status=capture.status,
-        mimetype=capture.mimetype,
-        digest=capture.digest,
-    )

@@ -15,10 +15,11 @@ from jobs.app import App
 from jobs.store_version import new_version, store_version_text
 from monitor.errors import NotExtractable
 from monitor.extract.pipeline import extract_document
-from monitor.models import CaptureOutcome, Document, Policy
+from monitor.models import CaptureOutcome, Document, Policy, Version
 from storage import queries
-from storage.repository import NewVersion, add_version, relink_capture, supersede_versions
+from storage.captures import relink_capture
 from storage.schema import CaptureRecord, PolicyRecord
+from storage.versions import add_version, supersede_versions
 
 
 @dataclass
@@ -35,7 +36,7 @@ class ReextractReport:
 class _Link:
     """One version of the rebuilt chain and the captures that show it."""
 
-    version: NewVersion
+    version: Version
     capture_ids: list[int] = field(default_factory=list)
 
 

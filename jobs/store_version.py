@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
-from jobs.convert import new_change
 from monitor.compare.changes import compare, match_sections, normalized_text
 from monitor.compare.sections import split_sections
 from monitor.extract.pipeline import EXTRACTOR_VERSION
-from monitor.models import Document, Section, SectionChange, VersionClass, timestamp_to_datetime
+from monitor.models import Document, Section, SectionChange, StoredChange, Version, VersionClass
 from storage import queries
-from storage.repository import NewVersion, VersionSection, add_change, store_version_sections
+from storage.changes import add_change
+from storage.versions import store_version_sections
 
 
 def text_hash(markdown: str) -> str:
@@ -22,22 +22,22 @@ def text_hash(markdown: str) -> str:
     return hashlib.sha256(normalized_text(markdown).encode()).hexdigest()
 
 
-def new_version(document: Document, *, timestamp: str, original_url: str) -> NewVersion:
-    return NewVersion(
+def new_version(document: Document, *, timestamp: str, original_url: str) -> Version:
+    return Version(
+        document=document,
         timestamp=timestamp,
-        captured_at=timestamp_to_datetime(timestamp),
         original_url=original_url,
-        title=document.title,
-        markdown=document.markdown,
         text_hash=text_hash(document.markdown),
         extractor_version=EXTRACTOR_VERSION,
     )
 
 
 @dataclass(frozen=True)
-class StoredChange:
+class SavedChange:
+    """A change just stored: its id, and the value stored, to match subscriptions against without reading it back."""
+
     id: int
-    alertable: bool
+    stored: StoredChange
 
 
 def store_version_text(
@@ -49,7 +49,7 @@ def store_version_text(
     reverted_to: int | None,
     alert_on: frozenset[VersionClass] | None,
     earlier: tuple[int, str] | None = None,
-) -> StoredChange | None:
+) -> SavedChange | None:
     """Store a new version's sections, carrying section identities over from ``previous`` (id, markdown), and,
     after the first version, the change between the two. ``alert_on`` None means nobody hears of it.
 
@@ -68,17 +68,15 @@ def store_version_text(
     new_ids = _store_sections(session, policy_id, version, carried, earlier, previous=previous[1])
     version_class = VersionClass.REVERTED if reverted_to is not None else change.version_class
     alertable = alert_on is not None and version_class in alert_on and not change.is_empty
-    ids = [_section_id(section, old_ids, new_ids) for section in change.sections]
-    change_id = add_change(
-        session,
-        policy_id,
-        old_version_id=previous[0],
-        new_version_id=version[0],
-        change=new_change(
-            change, version_class=version_class, reverted_to=reverted_to, alertable=alertable, section_ids=ids
-        ),
+    ids = tuple(_section_id(section, old_ids, new_ids) for section in change.sections)
+    stored = StoredChange(
+        change=replace(change, version_class=version_class),
+        reverted_to=reverted_to,
+        alertable=alertable,
+        section_ids=ids,
     )
-    return StoredChange(id=change_id, alertable=alertable)
+    change_id = add_change(session, policy_id, old_version_id=previous[0], new_version_id=version[0], stored=stored)
+    return SavedChange(id=change_id, stored=stored)
 
 
 def _store_sections(
@@ -94,8 +92,8 @@ def _store_sections(
     sections = split_sections(version[1], previous=previous)
     if earlier is not None:
         carried = {**_lent_ids(session, earlier, sections, set(carried.values())), **carried}
-    rows = [_row(s, carried.get(i)) for i, s in enumerate(sections)]
-    return store_version_sections(session, policy_id, version[0], rows)
+    known_ids = [carried.get(i) for i in range(len(sections))]
+    return store_version_sections(session, policy_id, version[0], sections, known_ids)
 
 
 def _lent_ids(
@@ -106,10 +104,6 @@ def _lent_ids(
     earlier_ids = _stored_ids(session, earlier[0], len(earlier_sections))
     pairs = match_sections(earlier_sections, sections)
     return {new: earlier_ids[old] for old, new in pairs.items() if earlier_ids[old] not in taken}
-
-
-def _row(section: Section, section_id: int | None) -> VersionSection:
-    return VersionSection(path=section.path_text, level=section.level, section_id=section_id)
 
 
 def _stored_ids(session: Session, version_id: int, expected: int) -> list[int | None]:

@@ -7,16 +7,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from jobs.change_notice import notice_for
 from jobs.config import Settings
-from jobs.convert import change_from_record, notice_for
 from monitor.alerts.channels import EmailChannel, channel_kind
 from monitor.alerts.email_message import make_message_id
 from monitor.alerts.email_render import ChangeNotice
 from monitor.alerts.subscription_rule import select_change, select_notice
-from monitor.models import DEFAULT_ALERT_ON, AlertMode, Policy, Subscription, VersionClass
+from monitor.models import DEFAULT_ALERT_ON, AlertMode, Change, Policy, Subscription, VersionClass
 from storage import queries
-from storage.repository import NewAlert
-from storage.schema import ChangeRecord, PolicyRecord
+from storage.alerts_outbox import queue_alert
+from storage.changes import as_stored
+from storage.schema import PolicyRecord
 from storage.subscriptions import active_subscriptions, all_subscriptions, subscription_of
 
 
@@ -24,26 +25,27 @@ def mail_domain(settings: Settings) -> str:
     return parseaddr(settings.email.sender)[1].rpartition("@")[2] or "localhost"
 
 
-def alerts_for_change(session: Session, settings: Settings, policy: Policy, change_id: int) -> list[NewAlert]:
-    """One outbox row for each active subscription this change concerns (after its section filter)."""
-    record = session.get(ChangeRecord, change_id)
-    assert record is not None
-    change = change_from_record(record)
-    alerts = []
+def queue_change_alerts(session: Session, settings: Settings, policy: Policy, change_id: int, change: Change) -> int:
+    """Queue one outbox row for each active subscription the change just stored concerns (after its section
+    filter); returns how many."""
+    # Matched as the sender will match it again, on what the tables keep of it: the two never disagree.
+    kept = as_stored(change)
+    concerned = 0
     for stored in active_subscriptions(session):
         subscription = subscription_of(stored)
-        if select_change(subscription, policy.name, change, policy_alert_on=policy.alert_on) is None:
+        if select_change(subscription, policy.name, kept, policy_alert_on=policy.alert_on) is None:
             continue
-        alerts.append(
-            NewAlert(
-                recipient=label(subscription),
-                channel=subscription.channel,
-                message_id=alert_key(settings, subscription, change_id),
-                subscription_id=stored.id,
-                held=subscription.mode is not AlertMode.IMMEDIATE,
-            )
+        concerned += 1
+        queue_alert(
+            session,
+            change_id,
+            recipient=label(subscription),
+            channel=subscription.channel,
+            message_id=alert_key(settings, subscription, change_id),
+            subscription_id=stored.id,
+            held=subscription.mode is not AlertMode.IMMEDIATE,
         )
-    return alerts
+    return concerned
 
 
 def notice_for_subscriber(

@@ -97,6 +97,25 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Version:
+    """A distinct text of a policy, as first seen in one capture."""
+
+    document: Document
+    timestamp: str  # the capture that showed it (14 digits, UTC)
+    original_url: str
+    text_hash: str  # of the normalized text: two texts with one hash are one version
+    extractor_version: str
+
+    @property
+    def captured_at(self) -> datetime:
+        return timestamp_to_datetime(self.timestamp)
+
+    @property
+    def markdown(self) -> str:
+        return self.document.markdown
+
+
+@dataclass(frozen=True)
 class Section:
     """A part of a version: the text under one heading (or bold lead-in), up to the next one."""
 
@@ -256,3 +275,13 @@ class Change:
     @property
     def is_empty(self) -> bool:
         return not self.sections
+
+
+@dataclass(frozen=True)
+class StoredChange:
+    """A change as the history keeps it: under its final class, with the identities it is filed under."""
+
+    change: Change  # its class is the final one: REVERTED when the new version is an earlier text again
+    reverted_to: int | None  # the id of the earlier version returned to, for a revert
+    alertable: bool  # whether subscribers may hear of it (not for history found importing a policy's past)
+    section_ids: tuple[int | None, ...]  # the identity of each section change's section, in order

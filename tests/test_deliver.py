@@ -12,7 +12,7 @@ from jobs.app import App
 from jobs.deliver import deliver_pending
 from jobs.poll import poll_due
 from storage import queries
-from storage.repository import claim_pending_alerts
+from storage.alerts_outbox import claim_pending_alerts
 from tests.apps import RECIPIENTS, make_settings, start_app
 from tests.fake_archive import FakeArchive
 from tests.smtp_server import SmtpServer

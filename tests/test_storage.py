@@ -12,26 +12,26 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from monitor.models import AlertMode, Policy, Subscription
+from monitor.compare.changes import compare
+from monitor.models import (
+    AlertMode,
+    Capture,
+    Change,
+    Document,
+    Policy,
+    StoredChange,
+    Subscription,
+    Version,
+    VersionClass,
+)
 from storage import queries
+from storage.alerts_outbox import claim_pending_alerts, queue_alert
+from storage.archive_blocks import record_archive_block
+from storage.captures import record_capture, store_snapshot
+from storage.changes import add_change, as_stored, change_of
 from storage.db import SCHEMA_HEAD, Database, open_database, schema_revision
 from storage.migrate import newest_revision
-from storage.repository import (
-    CaptureRow,
-    NewAlert,
-    NewChange,
-    NewVersion,
-    add_change,
-    add_version,
-    claim_due_policies,
-    claim_pending_alerts,
-    finish_poll,
-    queue_alerts,
-    record_archive_block,
-    record_capture,
-    store_snapshot,
-    sync_policies,
-)
+from storage.policies import claim_due_policies, finish_poll, sync_policies
 from storage.schema import ArchiveBlockRecord
 from storage.subscriptions import (
     active_subscriptions,
@@ -40,6 +40,7 @@ from storage.subscriptions import (
     gather_digest,
     sync_config_subscriptions,
 )
+from storage.versions import add_version, version_of
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -67,16 +68,15 @@ def policy_id(db: Database, name: str) -> int:
         return policy.id
 
 
-def row(timestamp: str, digest: str = "D1") -> CaptureRow:
-    return CaptureRow(
+def row(timestamp: str, digest: str = "D1") -> Capture:
+    return Capture(
         timestamp=timestamp, original_url="https://a.example/privacy", status=200, mimetype="text/html", digest=digest
     )
 
 
-def version(timestamp: str, text: str = "# T\n\nbody\n") -> NewVersion:
-    captured = datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-    return NewVersion(
-        timestamp, captured, "https://a.example/privacy", "T", text, text_hash=str(hash(text)), extractor_version="1"
+def version(timestamp: str, text: str = "body") -> Version:
+    return Version(
+        Document("T", text), timestamp, "https://a.example/privacy", text_hash=str(hash(text)), extractor_version="1"
     )
 
 
@@ -261,8 +261,43 @@ def make_change(database: Database) -> int:
     with database.transaction() as session:
         old = add_version(session, a, version("20150101000000", "one"))
         new = add_version(session, a, version("20160101000000", "two"))
-        change = NewChange(version_class="substantive", sections=[], reverted_to_version_id=None, alertable=True)
-        return add_change(session, a, old_version_id=old, new_version_id=new, change=change)
+        change = StoredChange(Change(VersionClass.SUBSTANTIVE), reverted_to=None, alertable=True, section_ids=())
+        return add_change(session, a, old_version_id=old, new_version_id=new, stored=change)
+
+
+SPLIT_OLD = "# P\n\n## Sharing\n\nWe share it with processors.\n\nWe also share it with advertisers.\n"
+SPLIT_NEW = SPLIT_OLD.replace("We also", "## Advertising\n\nWe also")
+
+
+def test_a_stored_change_comes_back_as_what_storage_keeps_of_it(database: Database) -> None:
+    a = policy_id(database, "A")
+    change = replace(compare(SPLIT_OLD, SPLIT_NEW), version_class=VersionClass.REVERTED)
+    stored = StoredChange(change, reverted_to=None, alertable=True, section_ids=(None,))
+    with database.transaction() as session:
+        old = add_version(session, a, version("20150101000000", "one"))
+        new = add_version(session, a, version("20160101000000", "two"))
+        change_id = add_change(session, a, old_version_id=old, new_version_id=new, stored=stored)
+    with database.reader() as session:
+        detail = queries.change_detail(session, change_id)
+        assert detail is not None
+        read_back = change_of(detail[0])
+    assert read_back == as_stored(change)
+    assert read_back.version_class is VersionClass.REVERTED
+    # The parts of a split are not kept: only the path of the part that keeps the section's identity.
+    assert change.sections[0].new_paths == ("P > Sharing", "P > Advertising")
+    assert read_back.sections[0].new_paths == ("P > Sharing",)
+
+
+def test_a_stored_version_comes_back_as_the_domain_value(database: Database) -> None:
+    a = policy_id(database, "A")
+    stored = version("20150101000000", "body\n\nmore\n")
+    with database.transaction() as session:
+        add_version(session, a, stored)
+    with database.reader() as session:
+        latest = queries.latest_version(session, a)
+        assert latest is not None
+        assert latest.markdown == "# T\n\nbody\n\nmore\n"
+        assert version_of(latest) == stored
 
 
 def subscribe(database: Database, name: str = "legal", mode: AlertMode = AlertMode.IMMEDIATE) -> int:
@@ -277,18 +312,27 @@ def gather(session: Session, subscription_id: int, now: datetime) -> int | None:
 
 def test_an_alert_is_unique_per_change_subscription_and_channel(database: Database) -> None:
     change_id = make_change(database)
-    alert = NewAlert("legal@example.org", "email", "<m@x>", subscription_id=subscribe(database))
+    alert = {"recipient": "legal@example.org", "channel": "email", "message_id": "<m@x>"}
+    subscription_id = subscribe(database)
     with database.transaction() as session:
-        queue_alerts(session, change_id, [alert])
+        queue_alert(session, change_id, **alert, subscription_id=subscription_id)
     with pytest.raises(IntegrityError), database.transaction() as session:
-        queue_alerts(session, change_id, [alert])
+        queue_alert(session, change_id, **alert, subscription_id=subscription_id)
 
 
 def test_a_digest_gathers_the_held_changes_once_when_its_period_ends(database: Database) -> None:
     subscription_id = subscribe(database, mode=AlertMode.DAILY)
     change_id = make_change(database)
     with database.transaction() as session:
-        queue_alerts(session, change_id, [NewAlert("legal@example.org", "email", "<c@x>", subscription_id, held=True)])
+        queue_alert(
+            session,
+            change_id,
+            recipient="legal@example.org",
+            channel="email",
+            message_id="<c@x>",
+            subscription_id=subscription_id,
+            held=True,
+        )
     with database.transaction() as session:  # not due yet
         assert gather(session, subscription_id, NOW + timedelta(hours=23)) is None
     with database.transaction() as session:
@@ -316,7 +360,7 @@ def test_a_subscription_dropped_from_the_config_stops_but_one_made_on_the_comman
 def test_a_claimed_alert_is_not_claimed_again_before_its_lease_ends(database: Database) -> None:
     change_id = make_change(database)
     with database.transaction() as session:
-        queue_alerts(session, change_id, [NewAlert("x@example.org", "email", "<m@x>")])
+        queue_alert(session, change_id, recipient="x@example.org", channel="email", message_id="<m@x>")
     now = datetime.now(UTC) + timedelta(seconds=1)
     with database.transaction() as session:
         first = claim_pending_alerts(session, owner="one", now=now, limit=10, lease=timedelta(minutes=10))

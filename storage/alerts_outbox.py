@@ -1,0 +1,82 @@
+"""The outbox of change alerts: queued with their change, claimed by a sender, then marked sent, failed,
+cancelled or due again. Digests are gathered in ``storage.subscriptions``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.claims import claim_rows
+from storage.schema import AlertRecord, utcnow
+
+
+def queue_alert(
+    session: Session,
+    change_id: int,
+    *,
+    recipient: str,
+    channel: str,
+    message_id: str,
+    subscription_id: int | None = None,
+    held: bool = False,
+) -> None:
+    """Put one outbox row for (change, subscription, channel); the table's unique key forbids a second.
+
+    ``held``: for a digest subscription, the row waits for its digest instead of being sent.
+    """
+    session.add(
+        AlertRecord(
+            kind="change",
+            change_id=change_id,
+            subscription_id=subscription_id,
+            recipient=recipient,
+            channel=channel,
+            message_id=message_id,
+            status="held" if held else "pending",
+            next_attempt_at=utcnow(),
+        )
+    )
+    session.flush()
+
+
+def claim_pending_alerts(
+    session: Session, *, owner: str, now: datetime, limit: int, lease: timedelta
+) -> list[AlertRecord]:
+    """Claim pending alerts that are due; another sender's claimed rows are skipped."""
+    due = (
+        select(AlertRecord.id)
+        .where(AlertRecord.status == "pending")
+        .where(AlertRecord.next_attempt_at <= now)
+        .where((AlertRecord.claim_expires_at.is_(None)) | (AlertRecord.claim_expires_at < now))
+        .order_by(AlertRecord.next_attempt_at, AlertRecord.id)
+        .limit(limit)
+    )
+    claimed = claim_rows(session, AlertRecord, due, owner=owner, until=now + lease)
+    return sorted(claimed, key=lambda a: (a.next_attempt_at, a.id))
+
+
+def mark_alert_sent(session: Session, alert_id: int, *, now: datetime, response: str) -> None:
+    _finish_alert(session, alert_id, status="sent", sent_at=now, response=response, last_error=None)
+
+
+def mark_alert_failed(session: Session, alert_id: int, *, error: str) -> None:
+    _finish_alert(session, alert_id, status="failed", last_error=error)
+
+
+def cancel_alert(session: Session, alert_id: int, *, reason: str) -> None:
+    """Nothing to send any more (unsubscribed, or the change no longer matches): kept, with why, not sent."""
+    _finish_alert(session, alert_id, status="cancelled", last_error=reason)
+
+
+def reschedule_alert(session: Session, alert_id: int, *, next_attempt_at: datetime, error: str) -> None:
+    _finish_alert(session, alert_id, status="pending", next_attempt_at=next_attempt_at, last_error=error)
+
+
+def _finish_alert(session: Session, alert_id: int, **values: object) -> None:
+    session.execute(
+        update(AlertRecord)
+        .where(AlertRecord.id == alert_id)
+        .values(claimed_by=None, claim_expires_at=None, attempts=AlertRecord.attempts + 1, **values)
+    )

@@ -1,0 +1,83 @@
+"""A policy's versions and the sections each one has, with the identities sections keep from version to version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
+
+from monitor.models import Document, Section, Version
+from storage.schema import SectionRecord, VersionRecord, VersionSectionRecord
+
+
+def add_version(session: Session, policy_id: int, version: Version) -> int:
+    record = VersionRecord(
+        policy_id=policy_id,
+        timestamp=version.timestamp,
+        captured_at=version.captured_at,
+        original_url=version.original_url,
+        title=version.document.title,
+        markdown=version.markdown,
+        text_hash=version.text_hash,
+        extractor_version=version.extractor_version,
+    )
+    session.add(record)
+    session.flush()
+    return record.id
+
+
+def version_of(record: VersionRecord) -> Version:
+    """A stored version as the domain's value, its Markdown split back into title and body."""
+    return Version(
+        document=_document(record.title, record.markdown),
+        timestamp=record.timestamp,
+        original_url=record.original_url,
+        text_hash=record.text_hash,
+        extractor_version=record.extractor_version,
+    )
+
+
+def _document(title: str, markdown: str) -> Document:
+    heading = f"# {title}\n"
+    body = markdown[len(heading) :] if title and markdown.startswith(heading) else markdown
+    return Document(title=title, body=body.lstrip("\n"))
+
+
+def supersede_versions(session: Session, policy_id: int, *, now: datetime) -> None:
+    """Retire a policy's current versions before a re-extraction stores their replacements."""
+    session.execute(
+        update(VersionRecord)
+        .where(VersionRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
+        .values(superseded_at=now)
+    )
+
+
+def store_version_sections(
+    session: Session,
+    policy_id: int,
+    version_id: int,
+    sections: Sequence[Section],
+    known_ids: Sequence[int | None],
+) -> list[int]:
+    """Record a version's sections in order, each under its id from ``known_ids`` (an earlier version had it) or,
+    for None, under a new identity; returns the section ids in order."""
+    fresh = [SectionRecord(policy_id=policy_id, first_version_id=version_id) for i in known_ids if i is None]
+    session.add_all(fresh)
+    session.flush()  # one batched INSERT for the new identities, whose ids the rows below need
+    new_ids = iter(identity.id for identity in fresh)
+    ids = [known if known is not None else next(new_ids) for known in known_ids]
+    rows = [
+        {
+            "version_id": version_id,
+            "position": position,
+            "section_id": section_id,
+            "path": s.path_text,
+            "level": s.level,
+        }
+        for position, (s, section_id) in enumerate(zip(sections, ids, strict=True))
+    ]
+    if rows:  # a bulk INSERT: a version of a long policy has hundreds of sections
+        session.execute(insert(VersionSectionRecord), rows)
+    return ids
