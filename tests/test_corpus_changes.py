@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.compare.changes import apply_change, clear_caches, compare
-from monitor.compare.classes import paragraphs, policy_words
+from monitor.compare.changes import ParsedText, apply_change, compare
+from monitor.compare.classes import policy_words
+from monitor.compare.paragraphs import paragraphs
 from monitor.compare.sections import split_sections
 from monitor.models import VersionClass
 from tests.corpus import HISTORIES
@@ -35,19 +36,18 @@ def _replay(folder: Path) -> list[Replayed]:
     versions = json.loads((folder / "versions.json").read_text())["versions"]
     texts = [(folder / version["file"]).read_text() for version in versions]
     words = [policy_words(text) for text in texts]
-    alone = []
-    for text in texts:  # each version split and cut on its own, nothing reused
-        clear_caches()
-        alone.append((split_sections(text), paragraphs(text)))
-    clear_caches()
+    alone = [(split_sections(text), paragraphs(text)) for text in texts]  # each on its own, nothing reused
     replayed = []
+    previous: ParsedText | str = texts[0]
     for k in range(1, len(texts)):
-        change = compare(texts[k - 1], texts[k])  # the new version is split and cut after the old one
+        comparison = compare(previous, texts[k])  # the new version is split and cut after the old one
+        change, previous = comparison.change, comparison.new
         try:
             rebuilt = "" if apply_change(alone[k - 1][0], change) == alone[k][0] else "differs"
         except ValueError as error:
             rebuilt = str(error)
-        reused_alike = (split_sections(texts[k]), paragraphs(texts[k])) == alone[k]
+        cut = previous.paragraphs.texts if previous.paragraphs is not None else alone[k][1]
+        reused_alike = (previous.sections, cut) == alone[k]
         name = f"{folder.name}/{versions[k]['timestamp']}"
         replayed.append(Replayed(name, change.version_class, words[k] != words[k - 1], rebuilt, reused_alike))
     return replayed

@@ -27,7 +27,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 from operator import eq, lt
 
@@ -55,16 +54,9 @@ class Matching:
     moved: frozenset[int]  # old indices of paired sections that moved
 
 
-def clear_caches() -> None:
-    """Forget the titles kept from earlier calls."""
-    for cached in (title_key, title_core, _path_key):
-        cached.cache_clear()
-
-
 # --- titles ----------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
 def title_key(title: str) -> str:
     """A title as compared for identity: no duplicate suffix, numbering, case or punctuation."""
     text = _without_duplicate_suffix(title).casefold()
@@ -72,7 +64,6 @@ def title_key(title: str) -> str:
     return " ".join(word_runs(text[enumerator.end() :] if enumerator else text))
 
 
-@lru_cache(maxsize=4096)
 def title_core(title: str) -> str:
     """A title's letters and digits without its numbering and duplicate suffix: a rename changes these."""
     return "".join(word_runs(_NUMBERING.sub("", _without_duplicate_suffix(title))))
@@ -82,7 +73,6 @@ def _without_duplicate_suffix(title: str) -> str:
     return _DUPLICATE_SUFFIX.sub("", title) if title.endswith((")", ")\n")) else title
 
 
-@lru_cache(maxsize=4096)
 def _path_key(path: tuple[str, ...]) -> tuple[str, ...]:
     return (*_path_key(path[:-1]), title_key(path[-1])) if len(path) > 1 else (title_key(path[0]),)
 
