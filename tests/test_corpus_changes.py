@@ -26,6 +26,7 @@ class Replayed:
     words_differ: bool
     rebuilt: str  # "" when the change rebuilt the new sections, else what went wrong
     reused_alike: bool  # whether parsing after the old version gave what parsing alone gives
+    replayed_alike: bool  # whether comparing from the comparison before found what comparing the texts finds
 
 
 def _histories() -> list[Path]:
@@ -48,8 +49,10 @@ def _replay(folder: Path) -> list[Replayed]:
             rebuilt = str(error)
         cut = previous.paragraphs.texts if previous.paragraphs is not None else alone[k][1]
         reused_alike = (previous.sections, cut) == alone[k]
+        replayed_alike = change == compare(texts[k - 1], texts[k]).change
         name = f"{folder.name}/{versions[k]['timestamp']}"
-        replayed.append(Replayed(name, change.version_class, words[k] != words[k - 1], rebuilt, reused_alike))
+        words_differ = words[k] != words[k - 1]
+        replayed.append(Replayed(name, change.version_class, words_differ, rebuilt, reused_alike, replayed_alike))
     return replayed
 
 
@@ -70,6 +73,12 @@ def test_parsing_a_version_after_the_one_before_it_gives_what_parsing_it_alone_g
     replayed: list[Replayed],
 ) -> None:
     assert [pair.name for pair in replayed if not pair.reused_alike] == []
+
+
+def test_comparing_from_the_comparison_before_finds_what_comparing_the_two_texts_finds(
+    replayed: list[Replayed],
+) -> None:
+    assert [pair.name for pair in replayed if not pair.replayed_alike] == []
 
 
 def test_a_version_whose_words_differ_is_substantive_unless_only_a_date_changed(replayed: list[Replayed]) -> None:

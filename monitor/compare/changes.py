@@ -90,17 +90,18 @@ def compare(old: ParsedText | str, new_markdown: str) -> Comparison:
     old = old if isinstance(old, ParsedText) else parse_sections(old)
     regions = differences(old.markdown, new_markdown)
     new = parse_sections(new_markdown, previous=old, regions=regions)
-    matching = match(old.sections, new.sections)
+    matching = match(old.sections, new.sections, known_keys=old.path_keys)
     reported, unreported = _section_changes(old.sections, new.sections, matching)
-    classified = classify(old.markdown, new_markdown, old_paragraphs=old.paragraphs, regions=regions)
+    classified = classify(
+        old.markdown, new_markdown, old_paragraphs=old.paragraphs, old_words=old.words, regions=regions
+    )
     change = Change(
         version_class=classified.version_class,
         sections=tuple(reported),
         matches=tuple(sorted(matching.pairs.items())),
         unreported=tuple(unreported),
     )
-    if classified.paragraphs is not None:
-        new = replace(new, paragraphs=classified.paragraphs)
+    new = replace(new, paragraphs=classified.paragraphs, words=classified.words, path_keys=matching.new_keys)
     return Comparison(change, old, new)
 
 

@@ -17,8 +17,9 @@ SUBSTANTIVE. REVERTED needs the history, so it is the caller's to give (see ``jo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from monitor.compare.paragraphs import Paragraphs, cut_paragraphs, leading_paragraphs, paragraphs, paragraphs_after
 from monitor.compare.text_regions import Region, differences
@@ -55,13 +56,24 @@ def link_free_words(text: str) -> tuple[str, ...]:
     return _words_of(text)[_PLAIN]
 
 
+# A paragraph's words: with link targets (``_MARKED``) and without (``_PLAIN``).
+Words = tuple[tuple[str, ...], tuple[str, ...]]
+# The words of the paragraphs judged by recent classifications, by paragraph: a layer per classification, the
+# newest first, older ones merged now and then.
+JudgedWords = tuple[Mapping[str, Words], ...]
+_KEPT_WORDS = 4096  # paragraphs whose words are kept (versions bring back paragraphs of older ones)
+_LAYERS = 16  # layers kept before they are merged into one: merging is paid once every so many classifications
+
+
 @dataclass(frozen=True)
 class Classified:
-    """A new version's class, and its paragraphs when classifying cut them all (the next comparison reuses
-    them: given as ``old_paragraphs``, it classifies from all paragraphs too)."""
+    """A new version's class; its paragraphs when classifying cut them all; and the words of the paragraphs
+    judged by it and recent classifications before it. Given to the next comparison (``old_paragraphs``,
+    ``old_words``) they save cutting and tokenizing again."""
 
     version_class: VersionClass
     paragraphs: Paragraphs | None
+    words: JudgedWords
 
 
 def classify(
@@ -69,16 +81,35 @@ def classify(
     new_markdown: str,
     *,
     old_paragraphs: Paragraphs | None = None,
+    old_words: JudgedWords = (),
     regions: Sequence[Region] | None = None,
 ) -> Classified:
     """The class of the difference between two texts (FORMATTING_ONLY when they are equal).
 
-    ``old_paragraphs`` (``cut_paragraphs(old_markdown)``) and ``regions`` (``differences(old_markdown,
-    new_markdown)``) only save time: the class is the same."""
+    ``old_paragraphs`` (``cut_paragraphs(old_markdown)``), ``old_words`` (``Classified.words`` of the
+    comparison before) and ``regions`` (``differences(old_markdown, new_markdown)``) only save time: the class is
+    the same."""
     if regions is None:
         regions = differences(old_markdown, new_markdown)
     found = _changed_paragraphs(old_markdown, new_markdown, old_paragraphs, regions)
-    return Classified(_version_class(found.old, found.new, found.blocks, _Words()), found.new_paragraphs)
+    words = _Words(old_words)
+    version_class = _version_class(found.old, found.new, found.blocks, words)
+    return Classified(version_class, found.new_paragraphs, _kept(words.judged, old_words))
+
+
+def _kept(judged: Mapping[str, Words], given: JudgedWords) -> JudgedWords:
+    """The words just judged, then those given; past ``_LAYERS`` layers, all merged into one, of at most
+    ``_KEPT_WORDS`` paragraphs (those first judged longest ago dropped)."""
+    if not judged:
+        return given
+    layers = (judged, *given)
+    if len(layers) <= _LAYERS:
+        return layers
+    merged: dict[str, Words] = {}
+    for layer in reversed(layers):
+        merged.update(layer)
+    excess = len(merged) - _KEPT_WORDS
+    return (dict(islice(merged.items(), excess, None)),) if excess > 0 else (merged,)
 
 
 _Block = tuple[int, int, int, int]  # paragraphs old[i1:i2] became new[j1:j2]
@@ -172,24 +203,33 @@ def _inside_date_phrase(words: Sequence[str], start: int, end: int) -> bool:
 
 
 class _Words:
-    """The words of paragraphs, each paragraph tokenized once per classification (the spans judged overlap)."""
+    """The words of paragraphs for one classification: each paragraph tokenized once (the spans judged overlap),
+    unless ``given`` (by the classifications before)."""
 
-    def __init__(self) -> None:
-        self._known: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    def __init__(self, given: JudgedWords) -> None:
+        self._given = given
+        self.judged: dict[str, Words] = {}
 
     def of(self, paragraphs: Iterable[str], which: int) -> list[str]:
         """The words of these paragraphs one after the other: ``_MARKED`` or ``_PLAIN`` ones."""
         words: list[str] = []
-        known = self._known
+        judged = self.judged
         for paragraph in paragraphs:
-            found = known.get(paragraph)
+            found = judged.get(paragraph)
             if found is None:
-                found = known[paragraph] = _words_of(paragraph)
+                found = judged[paragraph] = self._known(paragraph)
             words += found[which]
         return words
 
+    def _known(self, paragraph: str) -> Words:
+        for layer in self._given:
+            found = layer.get(paragraph)
+            if found is not None:
+                return found
+        return _words_of(paragraph)
 
-def _words_of(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+
+def _words_of(text: str) -> Words:
     """The words of a paragraph: with link targets as ``TARGET``-led words, and without them."""
     text = _mark_links(fold_typography(text))
     if REFERENCE_HEADER_PREFIX in text:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from operator import eq, lt
@@ -45,6 +45,10 @@ _ENUMERATOR = re.compile(r"^\(?(?:\d+(?:\.\d+)*\.?|[a-z]|[ivxlcdm]+)[.)]?\s+|^\d
 _NUMBERING = re.compile(r"^\(?(?:\d+(?:\.\d+)*\.?|[A-Za-z]|[IVXLCDMivxlcdm]+)[.)]\s*|^\d+(?:\.\d+)*\s+")
 
 
+# A section's path -> its path as compared for identity (``title_key`` of each title): a function of the path.
+PathKeys = Mapping[tuple[str, ...], tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class Matching:
     """Everything the comparison needs to know about which sections correspond."""
@@ -52,6 +56,7 @@ class Matching:
     pairs: dict[int, int]  # old index -> new index, regrouped identities included
     regroups: tuple[Regroup, ...]
     moved: frozenset[int]  # old indices of paired sections that moved
+    new_keys: PathKeys  # the new version's paths as compared for identity: ``known_keys`` of the next match
 
 
 # --- titles ----------------------------------------------------------------------------------------
@@ -95,22 +100,30 @@ def match_sections(old: Sequence[Section], new: Sequence[Section]) -> dict[int, 
     return dict(match(old, new).pairs)
 
 
-def match(old: Sequence[Section], new: Sequence[Section]) -> Matching:
+def match(old: Sequence[Section], new: Sequence[Section], *, known_keys: PathKeys | None = None) -> Matching:
+    """The matching of two versions' sections (see the module's docstring). ``known_keys``, paths already keyed
+    (the ``new_keys`` of the match before, whose new version is this old one), only saves time."""
     # Parents and groups depend on the paths alone, and most new versions keep every path.
-    same_paths = [s.path for s in old] == [s.path for s in new]
+    old_paths = [s.path for s in old]
+    same_paths = old_paths == [s.path for s in new]
     old_parents = parent_indices(old)
     new_parents = old_parents if same_paths else parent_indices(new)
     pairs: dict[int, int] = {}
-    old_groups = _groups(_path_keys(old, old_parents))
-    new_groups = old_groups if same_paths else _groups(_path_keys(new, new_parents))
+    old_keys = _path_keys(old, old_parents, known_keys or {})
+    keyed = dict(zip(old_paths, old_keys, strict=True))
+    new_keys = old_keys if same_paths else _path_keys(new, new_parents, keyed)
+    if not same_paths:
+        keyed = dict(zip((s.path for s in new), new_keys, strict=True))
+    old_groups = _groups(old_keys)
+    new_groups = old_groups if same_paths else _groups(new_keys)
     for key, members in old_groups.items():
         if len(members) == 1 and len(new_groups.get(key, ())) == 1:
             pairs[members[0]] = new_groups[key][0]
     if len(pairs) == len(old) == len(new):
-        return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents))
+        return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents), keyed)
     _pair_duplicates_by_text(old, new, old_groups, new_groups, pairs)
     if len(pairs) == len(old) == len(new):  # the passes below would find nothing left to pair
-        return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents))
+        return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents), keyed)
     # Splits and merges are looked for among these sure pairs first, so that their parts are not paired
     # by similarity with some other section (a merged-away section with a split-off part, say).
     taken = Taken(set(pairs), set(pairs.values()))
@@ -121,17 +134,17 @@ def match(old: Sequence[Section], new: Sequence[Section]) -> Matching:
     _pair_parents_of_pairs(pairs, taken, old_parents, new_parents)
     done = {group.old_identity for group in regroups}
     regroups += find_regroups(old, new, {i: j for i, j in pairs.items() if i not in done}, taken)
-    return Matching(pairs, regroups, _moved(pairs, regroups, old_parents, new_parents))
+    return Matching(pairs, regroups, _moved(pairs, regroups, old_parents, new_parents), keyed)
 
 
-def _path_keys(sections: Sequence[Section], parents: list[int]) -> list[tuple[str, ...]]:
-    """Each section's path as compared for identity (``title_key`` of each title), its parent's key extended."""
+def _path_keys(sections: Sequence[Section], parents: list[int], known: PathKeys) -> list[tuple[str, ...]]:
+    """Each section's path as compared for identity: ``known``, else its parent's key extended."""
     keys: list[tuple[str, ...]] = []
     for section, parent in zip(sections, parents, strict=True):
-        if parent == -1:
-            keys.append(_path_key(section.path))
-        else:
-            keys.append((*keys[parent], title_key(section.path[-1])))
+        key = known.get(section.path)
+        if key is None:
+            key = _path_key(section.path) if parent == -1 else (*keys[parent], title_key(section.path[-1]))
+        keys.append(key)
     return keys
 
 

@@ -18,9 +18,10 @@ path. A version split after the one it follows (``previous``) is re-parsed only 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
+from monitor.compare.classes import JudgedWords
 from monitor.compare.heading_events import PREAMBLE, Event, find_events, has_odd_breaks
 from monitor.compare.paragraphs import Paragraphs
 from monitor.compare.reparse import events_after
@@ -34,13 +35,17 @@ __all__ = ["PREAMBLE", "ParsedText", "parse_sections", "section_starts", "split_
 class ParsedText:
     """A version's text split into sections once (``parse_sections``), passed as a value to what compares it.
 
-    ``paragraphs``: its paragraphs, once a comparison has cut them all (the next comparison reuses them)."""
+    Found by a comparison (``monitor.compare.changes.compare``), for the next one to reuse: ``paragraphs``, its
+    paragraphs once cut them all; ``words``, the words of the paragraphs judged by it and recent ones before it;
+    ``path_keys``, its sections' paths as matched (``monitor.compare.matching.PathKeys``)."""
 
     markdown: str
     text: str  # what was parsed: the Markdown, its odd line breaks (if any) made "\n"
     events: tuple[Event, ...]
     sections: tuple[Section, ...]
     paragraphs: Paragraphs | None = None
+    words: JudgedWords = ()
+    path_keys: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def reusable(self) -> bool:
