@@ -3,10 +3,10 @@
 For each document (``histories/<document>/versions.json``, in order) every consecutive pair of versions is
 compared. Printed per document: versions, the section changes by kind, and per pair
 
-* ``cold``: ``compare(old, new)`` with every cache cleared first (``clear_caches``), so both versions are split,
-  paragraphed and classified inside the timed call, as when two texts are compared for the first time;
-* ``replay``: ``compare(old, new)`` along the history with the caches as they are, so each version is analysed
-  once (the old one was the previous pair's new one), as the poller and ``jobs.store_version`` use it;
+* ``cold``: ``compare(old, new)`` on the two texts, so both versions are split, paragraphed and classified inside
+  the timed call, as when two texts are compared for the first time;
+* ``replay``: ``compare(previous.new, new)`` along the history, the old version given as parsed by the pair before
+  (``Comparison.new``), so each version is analysed once, as the poller and ``jobs.store_version`` use it;
 * ``git``: ``git diff --no-index --word-diff OLD NEW`` on the corpus files themselves (already on disk, read by
   git), output captured; its wall time includes starting the process. ``git-work`` subtracts the median wall
   time of the same command on two one-line files, run right after each timed pair (process start and setup
@@ -45,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.compare.changes import clear_caches, compare
+from monitor.compare.changes import ParsedText, compare
 from monitor.models import SectionChangeKind
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -126,7 +126,6 @@ def _timed(call: Callable[[Version, Version], object], old: Version, new: Versio
 
 
 def _cold(old: Version, new: Version) -> float:
-    clear_caches()
     start = time.perf_counter()
     compare(old.text, new.text)
     return time.perf_counter() - start
@@ -147,13 +146,14 @@ def replay(folder: Path, peer: Peer, tiny: tuple[Version, Version] | None, *, me
         peers.append(_timed(peer, old, new))
         if tiny is not None:
             starts.append(_timed(peer, *tiny))
-    clear_caches()
     replayed: list[float] = []
-    for old, new in pairs:
+    previous: ParsedText | str = history[0].text if history else ""
+    for _, new in pairs:
         start = time.perf_counter()
-        change = compare(old.text, new.text)
+        comparison = compare(previous, new.text)
         replayed.append(time.perf_counter() - start)
-        kinds.update(section.kind.value for section in change.sections)
+        previous = comparison.new
+        kinds.update(section.kind.value for section in comparison.change.sections)
     peak = _peak_memory(pairs) if memory else None
     return Result(folder.name, len(history), kinds, cold, replayed, peers, starts, peak)
 
@@ -163,7 +163,6 @@ def _peak_memory(pairs: list[tuple[Version, Version]]) -> int:
     tracemalloc.start()
     try:
         for old, new in pairs:
-            clear_caches()
             tracemalloc.reset_peak()
             compare(old.text, new.text)
             peak = max(peak, tracemalloc.get_traced_memory()[1])

@@ -72,7 +72,7 @@ def classify_history(folder: Path) -> History:
         timestamp, digest, words = version["timestamp"], text_hash(markdown), policy_words(markdown)
         if previous is not None:
             earlier = seen.get(digest) if digest != text_hash(previous[1]) else None
-            version_class = VersionClass.REVERTED if earlier else compare(previous[1], markdown).version_class
+            version_class = VersionClass.REVERTED if earlier else compare(previous[1], markdown).change.version_class
             history.classes[version_class] += 1
             if earlier:
                 history.reverts.append((timestamp, earlier))

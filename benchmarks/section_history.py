@@ -44,7 +44,8 @@ from sqlalchemy.engine import Connection
 from jobs.app import App, open_app
 from jobs.cli import cli
 from jobs.config import load_settings
-from jobs.store_version import store_version_text, text_hash
+from jobs.store_version import parsed_version, store_version_text, text_hash
+from monitor.compare.sections import ParsedText
 from monitor.extract.pipeline import EXTRACTOR_VERSION
 from monitor.models import Document, Version
 from storage import queries
@@ -114,18 +115,22 @@ def import_history(config: Path, folder: Path, limit: int | None) -> tuple[int, 
     versions = json.loads((folder / "versions.json").read_text())["versions"][:limit]
     app = open_app(load_settings(config))
     stored = 0
+    last: ParsedText | None = None  # the version stored last, as parsed (the poll keeps it too)
     start = time.perf_counter()
     try:
         for entry in versions:
             markdown = (folder / entry["file"]).read_text()
-            stored += _store(app, entry["timestamp"], markdown)
+            parsed = _store(app, entry["timestamp"], markdown, last)
+            if parsed is not None:
+                stored, last = stored + 1, parsed
     finally:
         app.close()
     return len(versions), stored, time.perf_counter() - start
 
 
-def _store(app: App, timestamp: str, markdown: str) -> int:
-    """1 if the text made a new version (the poll's ``_store_version``, without the capture row and alerts)."""
+def _store(app: App, timestamp: str, markdown: str, last: ParsedText | None) -> ParsedText | None:
+    """The new version as parsed, if the text made one (the poll's ``_store_version``, without the capture row
+    and alerts); ``last``: the version stored last, as parsed."""
     # No title: a title would add a heading above every corpus text; without one the text is stored as it is.
     document = Document(title="", body=markdown)
     version = Version(
@@ -136,18 +141,18 @@ def _store(app: App, timestamp: str, markdown: str) -> int:
         assert policy is not None
         latest = queries.latest_version(session, policy.id)
         if latest is not None and latest.text_hash == version.text_hash:
-            return 0
+            return None
         earlier = queries.earlier_version_with_text(session, policy.id, version.text_hash)
         version_id = add_version(session, policy.id, version)
-        store_version_text(
+        stored = store_version_text(
             session,
             policy.id,
             version=(version_id, version.markdown),
-            previous=(latest.id, latest.markdown) if latest else None,
+            previous=parsed_version(latest.id, latest.markdown, last) if latest else None,
             reverted_to=earlier.id if earlier else None,
             alert_on=None,  # the past is history, not news
         )
-    return 1
+    return stored.version.parsed
 
 
 # --- questions ---------------------------------------------------------------------------------------

@@ -137,7 +137,7 @@ def diff_versions(session: Session, name: str, since: datetime | None, until: da
     result: dict[str, Any] = {"policy": policy.name, "old": _version_ref(old), "new": _version_ref(new)}
     if old.id == new.id:
         return {**result, "version_class": None, "reverted_to": None, "sections": []}
-    compared = change_as_dict(compare(old.markdown, new.markdown))
+    compared = change_as_dict(compare(old.markdown, new.markdown).change)
     stored = queries.change_between(session, old.id, new.id)  # consecutive: its class knows reverts too
     if stored is not None:
         compared["version_class"] = stored.version_class

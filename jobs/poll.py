@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from jobs.app import App
 from jobs.archive_state import save_archive_block
-from jobs.store_version import new_version, store_version_text
+from jobs.store_version import new_version, parsed_version, store_version_text
 from jobs.subscribers import queue_change_alerts
+from monitor.compare.sections import ParsedText
 from monitor.errors import ArchiveError, CaptureUnavailable, NotExtractable
 from monitor.extract.pipeline import extract_document
 from monitor.models import Capture, CaptureOutcome, Document, Policy
@@ -58,13 +59,21 @@ class _Content:
     note: str | None = None  # how the archive served it, e.g. after following an archived redirect
 
 
+@dataclass
+class _LastStored:
+    """The text of the version this poll stored last, as parsed: the next version is compared with it."""
+
+    parsed: ParsedText | None = None
+
+
 @dataclass(frozen=True)
 class _Target:
-    """The policy being polled: its stored row, its config and the report of this poll."""
+    """The policy being polled: its stored row, its config, the report of this poll and its last version."""
 
     record: PolicyRecord
     settings: Policy
     report: PollReport
+    last: _LastStored = field(default_factory=_LastStored)
 
 
 def poll_due(app: App, *, names: tuple[str, ...] = (), stop: threading.Event | None = None) -> list[PollReport]:
@@ -224,15 +233,17 @@ def _store_version(
     earlier = queries.earlier_version_with_text(session, target.record.id, version.text_hash)
     version_id = add_version(session, target.record.id, version)
     target.report.versions += 1
-    saved = store_version_text(
+    stored = store_version_text(
         session,
         target.record.id,
         version=(version_id, version.markdown),
-        previous=(latest.id, latest.markdown) if latest else None,
+        previous=parsed_version(latest.id, latest.markdown, target.last.parsed) if latest else None,
         reverted_to=earlier.id if earlier else None,
         # Changes found while importing a newly tracked policy's past are history, not news.
         alert_on=target.settings.alert_on if target.record.history_imported else None,
     )
+    target.last.parsed = stored.version.parsed
+    saved = stored.change
     if saved is None:
         return version_id
     target.report.changes += 1

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from jobs.app import App
-from jobs.store_version import new_version, store_version_text
+from jobs.store_version import ParsedVersion, new_version, store_version_text
 from monitor.errors import NotExtractable
 from monitor.extract.pipeline import extract_document
 from monitor.models import CaptureOutcome, Document, Policy, Version
@@ -111,10 +111,10 @@ def _store(
     supersede_versions(session, policy_id, now=datetime.now(UTC))
     by_id = {capture.id: capture for capture in captures}
     seen: dict[str, int] = {}  # text hash -> newest version id with it, to name reverts
-    previous: tuple[int, str] | None = None
+    previous: ParsedVersion | None = None
     for link in rebuild.chain:
         version_id = add_version(session, policy_id, link.version)
-        store_version_text(
+        stored = store_version_text(
             session,
             policy_id,
             version=(version_id, link.version.markdown),
@@ -124,7 +124,7 @@ def _store(
             earlier=_earlier(by_id[link.capture_ids[0]], superseded),
         )
         seen[link.version.text_hash] = version_id
-        previous = (version_id, link.version.markdown)
+        previous = stored.version
         for capture_id in link.capture_ids:
             _relink(session, by_id[capture_id], version_id)
     for capture_id, reason in rebuild.failures.items():

@@ -22,7 +22,7 @@ X_HEALTH_DATA = ("x-privacy-policy", "20240325183514", "20240517003834")
 @lru_cache(maxsize=16)
 def corpus_change(document: str, old: str, new: str) -> Change:
     folder = HISTORIES / document
-    return compare((folder / f"{old}.md").read_text(), (folder / f"{new}.md").read_text())
+    return compare((folder / f"{old}.md").read_text(), (folder / f"{new}.md").read_text()).change
 
 
 def corpus_notice(versions: tuple[str, str, str], *, name: str, url: str, change_id: int = 7) -> ChangeNotice:

@@ -16,14 +16,14 @@ from monitor.compare import word_diff as worddiff
 from monitor.compare.changes import (
     apply_change,
     change_as_dict,
-    clear_caches,
     compare,
     match_sections,
     normalized_text,
     render_word_diff,
     word_diff,
 )
-from monitor.compare.classes import paragraphs, policy_words
+from monitor.compare.classes import policy_words
+from monitor.compare.paragraphs import paragraphs
 from monitor.compare.regroups import same_text
 from monitor.compare.sections import split_sections
 from monitor.compare.text_regions import differences
@@ -64,13 +64,13 @@ def history_pair(document: str, timestamp: str) -> tuple[str, str]:
 
 
 def test_identical_versions_give_an_empty_change() -> None:
-    assert compare(POLICY, POLICY).is_empty
+    assert compare(POLICY, POLICY).change.is_empty
 
 
 def test_an_edited_sentence_is_one_modified_section_with_its_words() -> None:
     new = POLICY.replace("your name and email address", "your name, email address and phone number")
 
-    change = compare(POLICY, new)
+    change = compare(POLICY, new).change
 
     assert change.version_class is VersionClass.SUBSTANTIVE
     [section] = change.sections
@@ -84,7 +84,7 @@ def test_an_edited_sentence_is_one_modified_section_with_its_words() -> None:
 def test_an_added_section_is_reported_with_its_words_inserted() -> None:
     new = POLICY.replace("## Contact", "## Children\n\nWe do not knowingly collect data from children.\n\n## Contact")
 
-    [section] = compare(POLICY, new).sections
+    [section] = compare(POLICY, new).change.sections
 
     assert section.kind is SectionChangeKind.ADDED
     assert (section.old_path, section.new_path) == (None, "Privacy Policy > Children")
@@ -94,7 +94,7 @@ def test_an_added_section_is_reported_with_its_words_inserted() -> None:
 def test_a_removed_section_is_reported_with_its_words_deleted() -> None:
     new = POLICY.replace("### Cookies\n\nWe use cookies to remember your preferences.\n\n", "")
 
-    [section] = compare(POLICY, new).sections
+    [section] = compare(POLICY, new).change.sections
 
     assert section.kind is SectionChangeKind.REMOVED
     assert (section.old_path, section.new_path) == ("Privacy Policy > How we use information > Cookies", None)
@@ -104,7 +104,7 @@ def test_a_removed_section_is_reported_with_its_words_deleted() -> None:
 def test_a_renamed_heading_is_reported_as_renamed_with_its_edits() -> None:
     new = POLICY.replace("## Information we collect", "## What we collect").replace("sign up", "register")
 
-    [section] = compare(POLICY, new).sections
+    [section] = compare(POLICY, new).change.sections
 
     assert section.kind is SectionChangeKind.RENAMED
     assert section.old_path == "Privacy Policy > Information we collect"
@@ -115,7 +115,7 @@ def test_a_renamed_heading_is_reported_as_renamed_with_its_edits() -> None:
 def test_children_of_a_renamed_parent_are_not_reported() -> None:
     new = POLICY.replace("## How we use information", "## How we use your data")
 
-    [section] = compare(POLICY, new).sections
+    [section] = compare(POLICY, new).change.sections
 
     assert section.kind is SectionChangeKind.RENAMED
     assert section.new_path == "Privacy Policy > How we use your data"
@@ -124,7 +124,7 @@ def test_children_of_a_renamed_parent_are_not_reported() -> None:
 def test_a_renumbered_heading_alone_is_not_reported() -> None:
     old = "# P\n\n## 1. Cookies\n\nWe use cookies.\n"
 
-    change = compare(old, old.replace("1. Cookies", "2. Cookies"))
+    change = compare(old, old.replace("1. Cookies", "2. Cookies")).change
 
     assert change.is_empty
     [quiet] = change.unreported
@@ -135,7 +135,7 @@ def test_a_section_under_a_new_parent_is_reported_as_moved() -> None:
     old = "# P\n\n## A\n\nAlpha text.\n\n### X\n\nXray text.\n\n## B\n\nBravo text.\n"
     new = "# P\n\n## A\n\nAlpha text.\n\n## B\n\nBravo text.\n\n### X\n\nXray text.\n"
 
-    [section] = compare(old, new).sections
+    [section] = compare(old, new).change.sections
 
     assert (section.kind, section.old_path, section.new_path) == (SectionChangeKind.MOVED, "P > A > X", "P > B > X")
 
@@ -144,7 +144,7 @@ def test_reordered_sections_report_only_the_one_that_moved() -> None:
     old = "# P\n\n## A\n\nAlpha text.\n\n## B\n\nBravo text.\n\n## C\n\nCharlie text.\n\n## D\n\nDelta text.\n"
     new = "# P\n\n## A\n\nAlpha text.\n\n## C\n\nCharlie text.\n\n## D\n\nDelta text.\n\n## B\n\nBravo text.\n"
 
-    [section] = compare(old, new).sections
+    [section] = compare(old, new).change.sections
 
     assert (section.kind, section.old_path, section.new_path) == (SectionChangeKind.MOVED, "P > B", "P > B")
     assert section.words == ()
@@ -154,7 +154,7 @@ def test_duplicate_titles_are_paired_by_content_not_by_position() -> None:
     old = "# P\n\n## Take control\n\nManage ads.\n\n## Take control\n\nManage location.\n"
     new = "# P\n\n## Take control\n\nManage location.\n"
 
-    [section] = compare(old, new).sections
+    [section] = compare(old, new).change.sections
 
     assert (section.kind, section.old_path) == (SectionChangeKind.REMOVED, "P > Take control")
     assert section.old_text == "Manage ads."
@@ -165,7 +165,7 @@ def test_long_unchanged_runs_keep_twelve_words_of_context_either_side() -> None:
     after = " ".join(f"a{k}" for k in range(30))
     old = f"# P\n\n{before} old {after}\n"
 
-    [section] = compare(old, old.replace(" old ", " new ")).sections
+    [section] = compare(old, old.replace(" old ", " new ")).change.sections
 
     assert [op.kind for op in section.words] == ["equal", "delete", "insert", "equal"]
     assert section.words[0].text == "… " + " ".join(f"b{k}" for k in range(18, 30))
@@ -177,7 +177,7 @@ def test_whitespace_and_markup_changes_are_formatting_only() -> None:
         "## Contact", "## **Contact**"
     )
 
-    change = compare(POLICY, new)
+    change = compare(POLICY, new).change
 
     assert change.version_class is VersionClass.FORMATTING_ONLY
     assert [section.kind for section in change.sections] == [SectionChangeKind.MODIFIED]
@@ -187,7 +187,7 @@ def test_typographic_quotes_and_dashes_alone_change_nothing() -> None:
     old = "# P\n\nWe don't sell data - ever.\n"
     new = "# P\n\nWe don’t sell data — ever.\n"
 
-    change = compare(old, new)
+    change = compare(old, new).change
 
     assert change.version_class is VersionClass.FORMATTING_ONLY
     assert change.is_empty
@@ -195,7 +195,7 @@ def test_typographic_quotes_and_dashes_alone_change_nothing() -> None:
 
 
 def test_a_real_bluesky_reformatting_is_formatting_only() -> None:
-    change = compare(*history_pair("bluesky-privacy-policy", "20251023084837"))
+    change = compare(*history_pair("bluesky-privacy-policy", "20251023084837")).change
 
     assert change.version_class is VersionClass.FORMATTING_ONLY
 
@@ -204,14 +204,14 @@ def test_changed_link_targets_are_link_only() -> None:
     old = POLICY.replace("privacy@example.com", "[privacy@example.com](mailto:privacy@example.com)")
     new = POLICY.replace("privacy@example.com", "[privacy@example.com](https://example.com/contact)")
 
-    change = compare(old, new)
+    change = compare(old, new).change
 
     assert change.version_class is VersionClass.LINK_ONLY
     assert [section.new_path for section in change.sections] == ["Privacy Policy > Contact"]
 
 
 def test_a_real_facebook_pair_differing_in_link_targets_is_link_only() -> None:
-    change = compare(*history_pair("facebook-privacy-policy", "20240122183021"))
+    change = compare(*history_pair("facebook-privacy-policy", "20240122183021")).change
 
     assert change.version_class is VersionClass.LINK_ONLY
     [section] = change.sections
@@ -224,7 +224,7 @@ def test_a_changed_last_updated_date_is_date_only() -> None:
     old = POLICY.replace("We respect", "Last updated: March 3, 2024\n\nWe respect")
     new = POLICY.replace("We respect", "Last updated: 1 July 2025\n\nWe respect")
 
-    change = compare(old, new)
+    change = compare(old, new).change
 
     assert change.version_class is VersionClass.DATE_ONLY
     [section] = change.sections
@@ -232,7 +232,7 @@ def test_a_changed_last_updated_date_is_date_only() -> None:
 
 
 def test_a_real_x_effective_date_change_is_date_only() -> None:
-    change = compare(*history_pair("x-privacy-policy", "20240325183514"))
+    change = compare(*history_pair("x-privacy-policy", "20240325183514")).change
 
     assert change.version_class is VersionClass.DATE_ONLY
     assert [section.kind for section in change.sections] == [SectionChangeKind.MODIFIED]
@@ -242,13 +242,13 @@ def test_a_date_change_with_any_other_edit_is_substantive() -> None:
     old = POLICY.replace("We respect", "Effective: March 3, 2024\n\nWe respect")
     new = old.replace("March 3", "June 9").replace("the service", "the services")
 
-    assert compare(old, new).version_class is VersionClass.SUBSTANTIVE
+    assert compare(old, new).change.version_class is VersionClass.SUBSTANTIVE
 
 
 def test_a_date_outside_a_date_phrase_is_substantive() -> None:
     old = POLICY.replace("sign up.", "sign up before March 3, 2024.")
 
-    assert compare(old, old.replace("March 3", "June 9")).version_class is VersionClass.SUBSTANTIVE
+    assert compare(old, old.replace("March 3", "June 9")).change.version_class is VersionClass.SUBSTANTIVE
 
 
 def test_every_consecutive_bluesky_pair_compares_into_consistent_changes() -> None:
@@ -256,7 +256,7 @@ def test_every_consecutive_bluesky_pair_compares_into_consistent_changes() -> No
     files = [version["file"] for version in json.loads((folder / "versions.json").read_text())["versions"]]
 
     for old_file, new_file in pairwise(files):
-        change = compare((folder / old_file).read_text(), (folder / new_file).read_text())
+        change = compare((folder / old_file).read_text(), (folder / new_file).read_text()).change
         for section in change.sections:
             assert (section.old_path is None) == (section.kind is SectionChangeKind.ADDED)
             assert (section.new_path is None) == (section.kind is SectionChangeKind.REMOVED)
@@ -309,7 +309,7 @@ def test_an_inserted_numbered_clause_is_added_without_renaming_the_clauses_after
     for n, title in reversed(list(enumerate(["Use", "Sharing", "Retention", "Rights"], start=3))):
         new = new.replace(f"## {n}. {title}", f"## {n + 1}. {title}")
 
-    change = compare(CLAUSES, new)
+    change = compare(CLAUSES, new).change
 
     assert [(s.kind, s.new_path) for s in change.sections] == [(SectionChangeKind.ADDED, "Terms > 3. Cookies")]
     assert len(change.unreported) == 4
@@ -319,7 +319,7 @@ def test_subsections_that_move_with_their_parent_are_not_reported() -> None:
     old = "# P\n\n## A\n\nAlpha.\n\n### A1\n\nOne.\n\n### A2\n\nTwo.\n\n## B\n\nBravo.\n\n## C\n\nCharlie.\n"
     new = "# P\n\n## B\n\nBravo.\n\n## C\n\nCharlie.\n\n## A\n\nAlpha.\n\n### A1\n\nOne.\n\n### A2\n\nTwo.\n"
 
-    [section] = compare(old, new).sections
+    [section] = compare(old, new).change.sections
 
     assert (section.kind, section.old_path) == (SectionChangeKind.MOVED, "P > A")
 
@@ -331,7 +331,7 @@ def test_sections_put_under_a_new_heading_are_not_reported_as_moved() -> None:
         .replace("### Cookies", "#### Cookies")
     )
 
-    change = compare(POLICY, new)
+    change = compare(POLICY, new).change
 
     assert [(s.kind, s.new_path) for s in change.sections] == [(SectionChangeKind.ADDED, "Privacy Policy > Your data")]
 
@@ -339,7 +339,7 @@ def test_sections_put_under_a_new_heading_are_not_reported_as_moved() -> None:
 def test_a_renamed_heading_without_text_is_matched_through_its_subsections() -> None:
     old = "# P\n\n## Your rights\n\n### Access\n\nYou may access your data.\n\n### Erasure\n\nYou may erase it.\n"
 
-    [section] = compare(old, old.replace("## Your rights", "## Your choices")).sections
+    [section] = compare(old, old.replace("## Your rights", "## Your choices")).change.sections
 
     assert (section.kind, section.old_path, section.new_path) == (
         SectionChangeKind.RENAMED,
@@ -385,7 +385,7 @@ Write to us.
 def test_a_heading_put_into_a_section_splits_it() -> None:
     new = LONG.replace("We also share information", "## Advertising\n\nWe also share information")
 
-    [section] = compare(LONG, new).sections
+    [section] = compare(LONG, new).change.sections
 
     assert (section.kind, section.old_paths, section.new_paths) == (
         SectionChangeKind.SPLIT,
@@ -398,7 +398,7 @@ def test_a_heading_put_into_a_section_splits_it() -> None:
 def test_a_removed_heading_merges_its_text_into_the_section_before() -> None:
     old = LONG.replace("We also share information", "## Advertising\n\nWe also share information")
 
-    [section] = compare(old, LONG).sections
+    [section] = compare(old, LONG).change.sections
 
     assert (section.kind, section.old_paths, section.new_paths) == (
         SectionChangeKind.MERGED,
@@ -425,7 +425,7 @@ def test_a_split_section_keeps_its_identity_in_the_part_with_its_title() -> None
 def test_a_record_names_positions_levels_and_titles_on_both_sides() -> None:
     new = POLICY.replace("## Information we collect", "## What we collect")
 
-    [section] = compare(POLICY, new).sections
+    [section] = compare(POLICY, new).change.sections
 
     assert (section.old_index, section.new_index, section.old_level, section.new_level) == (1, 1, 2, 2)
     assert section.new_titles == ("Privacy Policy", "What we collect")
@@ -436,11 +436,11 @@ def test_applying_a_change_to_the_old_sections_gives_the_new_ones() -> None:
         "## Contact", "## Questions"
     )
 
-    assert apply_change(split_sections(LONG), compare(LONG, new)) == split_sections(new)
+    assert apply_change(split_sections(LONG), compare(LONG, new).change) == split_sections(new)
 
 
 def test_a_change_does_not_apply_to_other_sections() -> None:
-    change = compare(POLICY, POLICY.replace("sign up", "register"))
+    change = compare(POLICY, POLICY.replace("sign up", "register")).change
 
     with pytest.raises(ValueError, match="does not fit"):
         apply_change(split_sections(LONG), change)
@@ -449,7 +449,7 @@ def test_a_change_does_not_apply_to_other_sections() -> None:
 def test_change_as_dict_gives_the_class_and_each_section_change_as_json() -> None:
     new = POLICY.replace("your name and email address", "your name").replace("## Contact", "## Write to us")
 
-    value = change_as_dict(compare(POLICY, new))
+    value = change_as_dict(compare(POLICY, new).change)
 
     assert json.loads(json.dumps(value)) == value
     assert value["version_class"] == "substantive"
@@ -480,14 +480,14 @@ def test_policy_words_drop_markup_and_link_targets() -> None:
 def test_a_link_whose_text_spans_blank_lines_is_still_a_link() -> None:
     old = "[\n\nWhat Products does this policy cover?\n\n](https://example.com/?h=AT1)\n"
 
-    assert compare(old, old.replace("h=AT1", "h=AT2")).version_class is VersionClass.LINK_ONLY
+    assert compare(old, old.replace("h=AT1", "h=AT2")).change.version_class is VersionClass.LINK_ONLY
 
 
 def test_words_that_only_moved_from_one_paragraph_to_the_next_are_formatting_only() -> None:
     old = "# P\n\nWe keep logs for\n\nninety days.\n\nUnchanged paragraph.\n"
     new = "# P\n\nWe keep logs\n\nfor ninety days.\n\nUnchanged paragraph.\n"
 
-    assert compare(old, new).version_class is VersionClass.FORMATTING_ONLY
+    assert compare(old, new).change.version_class is VersionClass.FORMATTING_ONLY
 
 
 # --- shortcuts that must give what the plain definitions give ---------------------------------------
@@ -588,6 +588,5 @@ def test_paragraphs_group_pieces_while_brackets_are_open(pieces: list[str]) -> N
         group = []
     if group:
         expected.append("\n\n".join(group))
-    clear_caches()
 
     assert paragraphs(text) == tuple(expected)

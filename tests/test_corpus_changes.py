@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.compare.changes import apply_change, clear_caches, compare
-from monitor.compare.classes import paragraphs, policy_words
+from monitor.compare.changes import ParsedText, apply_change, compare
+from monitor.compare.classes import policy_words
+from monitor.compare.paragraphs import paragraphs
 from monitor.compare.sections import split_sections
 from monitor.models import VersionClass
 from tests.corpus import HISTORIES
@@ -25,6 +26,7 @@ class Replayed:
     words_differ: bool
     rebuilt: str  # "" when the change rebuilt the new sections, else what went wrong
     reused_alike: bool  # whether parsing after the old version gave what parsing alone gives
+    replayed_alike: bool  # whether comparing from the comparison before found what comparing the texts finds
 
 
 def _histories() -> list[Path]:
@@ -35,21 +37,22 @@ def _replay(folder: Path) -> list[Replayed]:
     versions = json.loads((folder / "versions.json").read_text())["versions"]
     texts = [(folder / version["file"]).read_text() for version in versions]
     words = [policy_words(text) for text in texts]
-    alone = []
-    for text in texts:  # each version split and cut on its own, nothing reused
-        clear_caches()
-        alone.append((split_sections(text), paragraphs(text)))
-    clear_caches()
+    alone = [(split_sections(text), paragraphs(text)) for text in texts]  # each on its own, nothing reused
     replayed = []
+    previous: ParsedText | str = texts[0]
     for k in range(1, len(texts)):
-        change = compare(texts[k - 1], texts[k])  # the new version is split and cut after the old one
+        comparison = compare(previous, texts[k])  # the new version is split and cut after the old one
+        change, previous = comparison.change, comparison.new
         try:
             rebuilt = "" if apply_change(alone[k - 1][0], change) == alone[k][0] else "differs"
         except ValueError as error:
             rebuilt = str(error)
-        reused_alike = (split_sections(texts[k]), paragraphs(texts[k])) == alone[k]
+        cut = previous.paragraphs.texts if previous.paragraphs is not None else alone[k][1]
+        reused_alike = (previous.sections, cut) == alone[k]
+        replayed_alike = change == compare(texts[k - 1], texts[k]).change
         name = f"{folder.name}/{versions[k]['timestamp']}"
-        replayed.append(Replayed(name, change.version_class, words[k] != words[k - 1], rebuilt, reused_alike))
+        words_differ = words[k] != words[k - 1]
+        replayed.append(Replayed(name, change.version_class, words_differ, rebuilt, reused_alike, replayed_alike))
     return replayed
 
 
@@ -70,6 +73,12 @@ def test_parsing_a_version_after_the_one_before_it_gives_what_parsing_it_alone_g
     replayed: list[Replayed],
 ) -> None:
     assert [pair.name for pair in replayed if not pair.reused_alike] == []
+
+
+def test_comparing_from_the_comparison_before_finds_what_comparing_the_two_texts_finds(
+    replayed: list[Replayed],
+) -> None:
+    assert [pair.name for pair in replayed if not pair.replayed_alike] == []
 
 
 def test_a_version_whose_words_differ_is_substantive_unless_only_a_date_changed(replayed: list[Replayed]) -> None:

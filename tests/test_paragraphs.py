@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.compare import classes as classify_module
-from monitor.compare.changes import clear_caches
-from monitor.compare.classes import classify, paragraphs
+from monitor.compare.classes import _TRAILING_CUTS, classify
+from monitor.compare.paragraphs import cut_paragraphs, leading_paragraphs, paragraphs
+from monitor.compare.text_regions import differences
 from monitor.models import VersionClass
 from tests.corpus import HISTORIES
 
@@ -20,9 +20,12 @@ PIECES = ["a", "b c", "[", "]", "\\[", "\\]", "](x)", "\n\n", "\n", "\n\n\n", " 
 TEXTS = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
 
 
+def _leading(old: str, new: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    return leading_paragraphs(old, new, differences(old, new), cuts=_TRAILING_CUTS)
+
+
 def _assert_leading_paragraphs_begin_the_paragraphs(old: str, new: str) -> None:
-    clear_caches()
-    leading = classify_module._leading_paragraphs(old, new)
+    leading = _leading(old, new)
     if leading is None:
         return
     old_all, new_all = paragraphs(old), paragraphs(new)
@@ -33,9 +36,8 @@ def _assert_leading_paragraphs_begin_the_paragraphs(old: str, new: str) -> None:
 
 
 def _classified_from_all_paragraphs(old: str, new: str) -> VersionClass:
-    clear_caches()
-    paragraphs(old)  # kept: the classification reuses them instead of cutting the beginnings only
-    return classify(old, new)
+    # Given the old text's paragraphs, the classification reuses them instead of cutting the beginnings only.
+    return classify(old, new, old_paragraphs=cut_paragraphs(old)).version_class
 
 
 @st.composite
@@ -60,8 +62,7 @@ def test_leading_paragraphs_are_the_first_paragraphs_and_the_rest_is_the_same(te
 @given(edited_texts())
 def test_a_cold_classification_is_the_one_from_all_paragraphs(texts: tuple[str, str]) -> None:
     old, new = texts
-    clear_caches()
-    cold = classify(old, new)
+    cold = classify(old, new).version_class
 
     assert cold == _classified_from_all_paragraphs(old, new)
 
@@ -71,18 +72,16 @@ def test_links_spanning_blank_lines_and_escaped_brackets_are_cut_alike() -> None
     old = "Effective May 1, 2024\n\nIntro [a\n\n" + common + "](y) tail\n\nLast."
     new = "Effective June 2, 2024\n\nIntro [a\n\n" + common + "](y) tail\n\nLast."
     _assert_leading_paragraphs_begin_the_paragraphs(old, new)
-    clear_caches()
 
-    assert classify(old, new) == _classified_from_all_paragraphs(old, new) == VersionClass.DATE_ONLY
+    assert classify(old, new).version_class == _classified_from_all_paragraphs(old, new) == VersionClass.DATE_ONLY
 
 
 def test_a_cut_left_inside_brackets_falls_back_to_all_paragraphs() -> None:
     old = "Top [one\n\ntwo\n\nthree\n\nfour\n\nfive](x)\n\nEnd."
     new = old.replace("Top", "Top changed")
-    clear_caches()
 
-    assert classify_module._leading_paragraphs(old, new) is None
-    assert classify(old, new) == _classified_from_all_paragraphs(old, new) == VersionClass.SUBSTANTIVE
+    assert _leading(old, new) is None
+    assert classify(old, new).version_class == _classified_from_all_paragraphs(old, new) == VersionClass.SUBSTANTIVE
 
 
 @pytest.mark.parametrize("folder", sorted(path.parent for path in HISTORIES.glob("*/versions.json")), ids=str)
@@ -91,5 +90,4 @@ def test_corpus_pairs_are_classified_cold_as_from_all_paragraphs(folder: Path) -
     texts = [(folder / version["file"]).read_text() for version in versions]
     for old, new in pairwise(texts):
         _assert_leading_paragraphs_begin_the_paragraphs(old, new)
-        clear_caches()
-        assert classify(old, new) == _classified_from_all_paragraphs(old, new)
+        assert classify(old, new).version_class == _classified_from_all_paragraphs(old, new)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.compare.changes import clear_caches
-from monitor.compare.classes import paragraphs
-from monitor.compare.sections import PREAMBLE, section_starts, split_sections
+from monitor.compare.paragraphs import cut_paragraphs, paragraphs_after
+from monitor.compare.sections import PREAMBLE, parse_sections, section_starts, split_sections
+from monitor.compare.text_regions import differences
 from monitor.models import Section
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -245,7 +245,7 @@ def test_every_snapshot_and_seed_splits_into_titled_sections(path: Path) -> None
 def test_section_starts_give_the_line_each_heading_starts_on() -> None:
     markdown = "Intro.\n\nPrivacy\n=======\n\n## Cookies\n\n**Ads.** We show ads.\n"
 
-    assert section_starts(markdown) == (0, 2, 5, 7)
+    assert section_starts(parse_sections(markdown)) == (0, 2, 5, 7)
 
 
 def test_windows_line_endings_split_like_unix_ones() -> None:
@@ -306,9 +306,10 @@ def edited_documents(draw: st.DrawFn) -> tuple[str, str]:
 @given(edited_documents())
 def test_a_version_edited_in_several_places_parses_after_the_old_one_as_alone(texts: tuple[str, str]) -> None:
     old, new = texts
-    clear_caches()
-    split_sections(old), paragraphs(old)
-    after_old = (split_sections(new, previous=old), paragraphs(new, previous=old), section_starts(new))
+    parsed_old, paragraphs_old = parse_sections(old), cut_paragraphs(old)
+    parsed_new = parse_sections(new, previous=parsed_old)
+    regions = differences(old, new)
+    after_old = (parsed_new.sections, paragraphs_after(paragraphs_old, old, new, regions), section_starts(parsed_new))
 
-    clear_caches()
-    assert after_old == (split_sections(new), paragraphs(new), section_starts(new))
+    alone = parse_sections(new)
+    assert after_old == (alone.sections, cut_paragraphs(new), section_starts(alone))

@@ -271,7 +271,7 @@ SPLIT_NEW = SPLIT_OLD.replace("We also", "## Advertising\n\nWe also")
 
 def test_a_stored_change_comes_back_as_what_storage_keeps_of_it(database: Database) -> None:
     a = policy_id(database, "A")
-    change = replace(compare(SPLIT_OLD, SPLIT_NEW), version_class=VersionClass.REVERTED)
+    change = replace(compare(SPLIT_OLD, SPLIT_NEW).change, version_class=VersionClass.REVERTED)
     stored = StoredChange(change, reverted_to=None, alertable=True, section_ids=(None,))
     with database.transaction() as session:
         old = add_version(session, a, version("20150101000000", "one"))

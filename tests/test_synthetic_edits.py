@@ -17,9 +17,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from monitor.compare.changes import apply_change, clear_caches, compare
-from monitor.compare.classes import link_free_words, paragraphs, policy_words
-from monitor.compare.sections import section_starts, split_sections
+from monitor.compare.changes import apply_change, compare
+from monitor.compare.classes import link_free_words, policy_words
+from monitor.compare.paragraphs import cut_paragraphs, paragraphs_after
+from monitor.compare.sections import ParsedText, parse_sections, section_starts, split_sections
+from monitor.compare.text_regions import differences
 from monitor.models import Section, SectionChangeKind, VersionClass
 from tests.corpus import HISTORIES, SNAPSHOTS
 
@@ -92,7 +94,8 @@ class Plan:
 @cache
 def original(path: Path) -> tuple[str, tuple[Section, ...], tuple[int, ...]]:
     markdown = path.read_text()
-    return markdown, split_sections(markdown), section_starts(markdown)
+    parsed = parse_sections(markdown)
+    return markdown, parsed.sections, section_starts(parsed)
 
 
 def plan_for(path: Path) -> Plan:
@@ -360,21 +363,22 @@ def edited_versions(draw: st.DrawFn) -> tuple[str, str, list[Expected], list[str
     assume(applied)
     old_markdown = original(path)[0]
     new_markdown = plan.markdown()
-    new_sections = split_sections(new_markdown)
-    assume(_one_section_per_block(plan, new_markdown))
+    new_parsed = parse_sections(new_markdown)
+    new_sections = new_parsed.sections
+    assume(_one_section_per_block(plan, new_parsed))
     moves = [blocks[0] for kind, _, blocks in plan.expected if kind is SectionChangeKind.MOVED]
     assume(all(_move_is_unambiguous(plan, root) for root in moves))
     expected = [_resolve(plan, new_sections, record) for record in plan.expected]
     return old_markdown, new_markdown, expected, applied
 
 
-def _one_section_per_block(plan: Plan, markdown: str) -> bool:
+def _one_section_per_block(plan: Plan, parsed: ParsedText) -> bool:
     """Whether the edited version parses into the intended blocks (an edit may change how a line reads)."""
     intended, line = [], len(plan.head)
     for block in plan.blocks:
         intended.append(line + block.heading_at)
         line += len(block.lines)
-    return list(section_starts(markdown)) == intended
+    return list(section_starts(parsed)) == intended
 
 
 def _move_is_unambiguous(plan: Plan, root: Block) -> bool:
@@ -422,7 +426,7 @@ def test_known_edits_are_reported_exactly_with_their_kinds_and_paths(
 ) -> None:
     old, new, expected, _ = case
 
-    change = compare(old, new)
+    change = compare(old, new).change
 
     reported = sorted((s.kind, s.old_paths, s.new_paths) for s in change.sections)
     assert reported == sorted(expected)
@@ -436,10 +440,9 @@ def test_an_edited_version_parsed_after_the_original_splits_as_if_parsed_alone(
     case: tuple[str, str, list[Expected], list[str]],
 ) -> None:
     old, new, _, _ = case
-    clear_caches()
-    split_sections(old), paragraphs(old)
+    parsed_old, paragraphs_old = parse_sections(old), cut_paragraphs(old)
 
-    after_old = (split_sections(new, previous=old), paragraphs(new, previous=old))
+    regions = differences(old, new)
+    after_old = (parse_sections(new, previous=parsed_old).sections, paragraphs_after(paragraphs_old, old, new, regions))
 
-    clear_caches()
-    assert after_old == (split_sections(new), paragraphs(new))
+    assert after_old == (split_sections(new), cut_paragraphs(new))

@@ -39,7 +39,7 @@ def extract(file: Path, url: str, timestamp: str, site: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def compare(old: Path, new: Path, as_json: bool) -> None:
     """Compare two Markdown files section by section, as the monitor compares versions (no database)."""
-    change = compare_texts(_markdown(old), _markdown(new))
+    change = compare_texts(_markdown(old), _markdown(new)).change
     result = change_as_dict(change)
     if as_json:
         print_json(result)

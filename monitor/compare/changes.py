@@ -14,7 +14,11 @@ removed sections carry their whole text.
 
 Exactness: a ``Change`` also holds every matched pair (``matches``) and, in ``unreported``, the differences too
 small to report (a path that changed with an ancestor, a renumbered title, a new level, whitespace), so that
-``apply_change(split_sections(old), compare(old, new)) == split_sections(new)``.
+``apply_change(split_sections(old), compare(old, new).change) == split_sections(new)``.
+
+State: nothing is kept between calls. ``compare`` returns the two versions as it parsed them
+(``Comparison.old``, ``Comparison.new``); pass ``new`` as the old version of the next comparison along a history
+and that version is not parsed again.
 
 Class: see ``monitor.compare.classes``.
 """
@@ -22,28 +26,29 @@ Class: see ``monitor.compare.classes``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from itertools import compress
 from operator import is_not, or_
 from typing import Any
 
-from monitor.compare import classes as classify_module
-from monitor.compare import matching, sections
-from monitor.compare import text_regions as recent
 from monitor.compare.classes import classify
 from monitor.compare.matching import Matching, match, match_sections, title_core
 from monitor.compare.regroups import Regroup, same_text
-from monitor.compare.sections import split_sections
+from monitor.compare.sections import ParsedText, parse_sections
+from monitor.compare.text_regions import differences
 from monitor.compare.titles import is_reference_header
 from monitor.compare.word_diff import fold_typography, render_word_diff, word_changes, word_diff
 from monitor.models import Change, Section, SectionAt, SectionChange, SectionChangeKind, WordOp, WordOpKind
 
 __all__ = [
+    "Comparison",
+    "ParsedText",
     "apply_change",
     "change_as_dict",
-    "clear_caches",
     "compare",
     "match_sections",
     "normalized_text",
+    "parse_sections",
     "render_word_diff",
     "word_diff",
 ]
@@ -67,27 +72,37 @@ def normalized_text(markdown: str) -> str:
     return "\n".join(lines).strip()
 
 
-def compare(old_markdown: str, new_markdown: str) -> Change:
-    """The section changes between two versions and the version's class (never REVERTED: that needs history)."""
-    old = split_sections(old_markdown)
-    new = split_sections(new_markdown, previous=old_markdown)
-    matching = match(old, new)
-    reported, unreported = _section_changes(old, new, matching)
-    return Change(
-        version_class=classify(old_markdown, new_markdown),
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """What comparing two versions found, and the two versions as parsed for it."""
+
+    change: Change
+    old: ParsedText
+    new: ParsedText  # the old version to give the comparison with the version after it
+
+
+def compare(old: ParsedText | str, new_markdown: str) -> Comparison:
+    """The section changes between two versions and the version's class (never REVERTED: that needs history).
+
+    ``old``: the old version's Markdown, or its parse (``parse_sections``, or the ``new`` of the comparison
+    before): then it is not parsed again.
+    """
+    old = old if isinstance(old, ParsedText) else parse_sections(old)
+    regions = differences(old.markdown, new_markdown)
+    new = parse_sections(new_markdown, previous=old, regions=regions)
+    matching = match(old.sections, new.sections, known_keys=old.path_keys)
+    reported, unreported = _section_changes(old.sections, new.sections, matching)
+    classified = classify(
+        old.markdown, new_markdown, old_paragraphs=old.paragraphs, old_words=old.words, regions=regions
+    )
+    change = Change(
+        version_class=classified.version_class,
         sections=tuple(reported),
         matches=tuple(sorted(matching.pairs.items())),
         unreported=tuple(unreported),
     )
-
-
-def clear_caches() -> None:
-    """Forget the versions, paragraphs, differences and titles kept from earlier calls: the next comparison
-    starts cold."""
-    sections.clear_caches()
-    classify_module.clear_caches()
-    matching.clear_caches()
-    recent.clear_caches()
+    new = replace(new, paragraphs=classified.paragraphs, words=classified.words, path_keys=matching.new_keys)
+    return Comparison(change, old, new)
 
 
 # --- records ---------------------------------------------------------------------------------------

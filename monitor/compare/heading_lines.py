@@ -6,7 +6,6 @@ A line is known by the offset where it starts in the text, and read from the tex
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from monitor.compare.titles import clean_title, is_date_line
 
@@ -55,9 +54,8 @@ def track_fence(line: str, fence: str | None) -> str | None:
     return fence
 
 
-@lru_cache(maxsize=4096)
 def atx_heading(line: str) -> tuple[int, str] | None:
-    """(level, title) of an ATX heading line; kept, as versions of a policy repeat their headings."""
+    """(level, title) of an ATX heading line."""
     match = _ATX.match(line)
     if match is None:
         return None
@@ -65,7 +63,6 @@ def atx_heading(line: str) -> tuple[int, str] | None:
     return (len(match.group(1)), title) if title else None
 
 
-@lru_cache(maxsize=4096)
 def heading_title(raw: str) -> str:
     """A heading's clean title, or "" when it is none (empty, or only a date phrase)."""
     title = clean_title(raw)

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 from operator import eq, lt
 
@@ -46,6 +45,10 @@ _ENUMERATOR = re.compile(r"^\(?(?:\d+(?:\.\d+)*\.?|[a-z]|[ivxlcdm]+)[.)]?\s+|^\d
 _NUMBERING = re.compile(r"^\(?(?:\d+(?:\.\d+)*\.?|[A-Za-z]|[IVXLCDMivxlcdm]+)[.)]\s*|^\d+(?:\.\d+)*\s+")
 
 
+# A section's path -> its path as compared for identity (``title_key`` of each title): a function of the path.
+PathKeys = Mapping[tuple[str, ...], tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class Matching:
     """Everything the comparison needs to know about which sections correspond."""
@@ -53,18 +56,12 @@ class Matching:
     pairs: dict[int, int]  # old index -> new index, regrouped identities included
     regroups: tuple[Regroup, ...]
     moved: frozenset[int]  # old indices of paired sections that moved
-
-
-def clear_caches() -> None:
-    """Forget the titles kept from earlier calls."""
-    for cached in (title_key, title_core, _path_key):
-        cached.cache_clear()
+    new_keys: PathKeys  # the new version's paths as compared for identity: ``known_keys`` of the next match
 
 
 # --- titles ----------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
 def title_key(title: str) -> str:
     """A title as compared for identity: no duplicate suffix, numbering, case or punctuation."""
     text = _without_duplicate_suffix(title).casefold()
@@ -72,7 +69,6 @@ def title_key(title: str) -> str:
     return " ".join(word_runs(text[enumerator.end() :] if enumerator else text))
 
 
-@lru_cache(maxsize=4096)
 def title_core(title: str) -> str:
     """A title's letters and digits without its numbering and duplicate suffix: a rename changes these."""
     return "".join(word_runs(_NUMBERING.sub("", _without_duplicate_suffix(title))))
@@ -82,7 +78,6 @@ def _without_duplicate_suffix(title: str) -> str:
     return _DUPLICATE_SUFFIX.sub("", title) if title.endswith((")", ")\n")) else title
 
 
-@lru_cache(maxsize=4096)
 def _path_key(path: tuple[str, ...]) -> tuple[str, ...]:
     return (*_path_key(path[:-1]), title_key(path[-1])) if len(path) > 1 else (title_key(path[0]),)
 
@@ -105,22 +100,30 @@ def match_sections(old: Sequence[Section], new: Sequence[Section]) -> dict[int, 
     return dict(match(old, new).pairs)
 
 
-def match(old: Sequence[Section], new: Sequence[Section]) -> Matching:
+def match(old: Sequence[Section], new: Sequence[Section], *, known_keys: PathKeys | None = None) -> Matching:
+    """The matching of two versions' sections (see the module's docstring). ``known_keys``, paths already keyed
+    (the ``new_keys`` of the match before, whose new version is this old one), only saves time."""
     # Parents and groups depend on the paths alone, and most new versions keep every path.
-    same_paths = [s.path for s in old] == [s.path for s in new]
+    old_paths = [s.path for s in old]
+    same_paths = old_paths == [s.path for s in new]
     old_parents = parent_indices(old)
     new_parents = old_parents if same_paths else parent_indices(new)
     pairs: dict[int, int] = {}
-    old_groups = _groups(_path_keys(old, old_parents))
-    new_groups = old_groups if same_paths else _groups(_path_keys(new, new_parents))
+    old_keys = _path_keys(old, old_parents, known_keys or {})
+    keyed = dict(zip(old_paths, old_keys, strict=True))
+    new_keys = old_keys if same_paths else _path_keys(new, new_parents, keyed)
+    if not same_paths:
+        keyed = dict(zip((s.path for s in new), new_keys, strict=True))
+    old_groups = _groups(old_keys)
+    new_groups = old_groups if same_paths else _groups(new_keys)
     for key, members in old_groups.items():
         if len(members) == 1 and len(new_groups.get(key, ())) == 1:
             pairs[members[0]] = new_groups[key][0]
     if len(pairs) == len(old) == len(new):
-        return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents))
+        return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents), keyed)
     _pair_duplicates_by_text(old, new, old_groups, new_groups, pairs)
     if len(pairs) == len(old) == len(new):  # the passes below would find nothing left to pair
-        return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents))
+        return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents), keyed)
     # Splits and merges are looked for among these sure pairs first, so that their parts are not paired
     # by similarity with some other section (a merged-away section with a split-off part, say).
     taken = Taken(set(pairs), set(pairs.values()))
@@ -131,17 +134,17 @@ def match(old: Sequence[Section], new: Sequence[Section]) -> Matching:
     _pair_parents_of_pairs(pairs, taken, old_parents, new_parents)
     done = {group.old_identity for group in regroups}
     regroups += find_regroups(old, new, {i: j for i, j in pairs.items() if i not in done}, taken)
-    return Matching(pairs, regroups, _moved(pairs, regroups, old_parents, new_parents))
+    return Matching(pairs, regroups, _moved(pairs, regroups, old_parents, new_parents), keyed)
 
 
-def _path_keys(sections: Sequence[Section], parents: list[int]) -> list[tuple[str, ...]]:
-    """Each section's path as compared for identity (``title_key`` of each title), its parent's key extended."""
+def _path_keys(sections: Sequence[Section], parents: list[int], known: PathKeys) -> list[tuple[str, ...]]:
+    """Each section's path as compared for identity: ``known``, else its parent's key extended."""
     keys: list[tuple[str, ...]] = []
     for section, parent in zip(sections, parents, strict=True):
-        if parent == -1:
-            keys.append(_path_key(section.path))
-        else:
-            keys.append((*keys[parent], title_key(section.path[-1])))
+        key = known.get(section.path)
+        if key is None:
+            key = _path_key(section.path) if parent == -1 else (*keys[parent], title_key(section.path[-1]))
+        keys.append(key)
     return keys
 
 

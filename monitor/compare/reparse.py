@@ -11,16 +11,17 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from monitor.compare.heading_events import Event, anchor_kind, find_events, has_odd_breaks
-from monitor.compare.text_regions import Region, differences
+from monitor.compare.text_regions import Region
 
 
-def events_after(old: str, events: Sequence[Event], markdown: str) -> tuple[list[Event], bool] | None:
+def events_after(
+    old: str, events: Sequence[Event], markdown: str, regions: Sequence[Region]
+) -> tuple[list[Event], bool] | None:
     """The headings of ``markdown``, re-parsed only around the places where it differs from ``old`` (whose
     headings are ``events``), and whether its outline is the same (see ``_same_outline``): each span re-parsed
     runs from the last anchor (see ``Event.anchor``) before a changed region to the first one after it. The
     headings in between come from ``old``, moved by the characters gained before them (None: nothing to reuse,
-    or the re-parse did not fit)."""
-    regions = differences(old, markdown)
+    or the re-parse did not fit). ``regions``: ``differences(old, markdown)``."""
     if any(has_odd_breaks(markdown[region.new_start : region.new_end]) for region in regions):
         return None  # elsewhere the text is the previous version's, which has none
     spans = _spans(events, old, regions)

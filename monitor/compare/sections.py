@@ -18,24 +18,34 @@ path. A version split after the one it follows (``previous``) is re-parsed only 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
+from monitor.compare.classes import JudgedWords
 from monitor.compare.heading_events import PREAMBLE, Event, find_events, has_odd_breaks
-from monitor.compare.heading_lines import atx_heading, heading_title
+from monitor.compare.paragraphs import Paragraphs
 from monitor.compare.reparse import events_after
-from monitor.compare.text_regions import Recent
+from monitor.compare.text_regions import Region, differences
 from monitor.models import Section
 
-__all__ = ["PREAMBLE", "section_starts", "split_sections"]
+__all__ = ["PREAMBLE", "ParsedText", "parse_sections", "section_starts", "split_sections"]
 
 
-@dataclass(frozen=True)
-class _Parsed:
+@dataclass(frozen=True, eq=False)
+class ParsedText:
+    """A version's text split into sections once (``parse_sections``), passed as a value to what compares it.
+
+    Found by a comparison (``monitor.compare.changes.compare``), for the next one to reuse: ``paragraphs``, its
+    paragraphs once cut them all; ``words``, the words of the paragraphs judged by it and recent ones before it;
+    ``path_keys``, its sections' paths as matched (``monitor.compare.matching.PathKeys``)."""
+
     markdown: str
     text: str  # what was parsed: the Markdown, its odd line breaks (if any) made "\n"
     events: tuple[Event, ...]
     sections: tuple[Section, ...]
+    paragraphs: Paragraphs | None = None
+    words: JudgedWords = ()
+    path_keys: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def reusable(self) -> bool:
@@ -43,22 +53,38 @@ class _Parsed:
         return self.text is self.markdown
 
 
-_RECENT: Recent[str, _Parsed] = Recent()
+def parse_sections(
+    markdown: str, *, previous: ParsedText | None = None, regions: Sequence[Region] | None = None
+) -> ParsedText:
+    """A version split into sections; text before the first heading is the "Preamble".
 
-
-def split_sections(markdown: str, *, previous: str | None = None) -> tuple[Section, ...]:
-    """The sections of a version in document order; text before the first heading is the "Preamble".
-
-    ``previous``, a version this one probably shares most of its text with (the one it follows), only saves
-    time: where the two texts agree its parse is reused. The result is the same.
+    ``previous``, the parse of a version this one probably shares most of its text with (the one it follows),
+    and ``regions``, ``differences(previous.markdown, markdown)``, only save time: where the two texts agree
+    the previous parse is reused. The sections are the same.
     """
-    return _parsed(markdown, previous).sections
+    if previous is not None and previous.markdown == markdown:
+        return previous
+    if previous is not None and previous.reusable:
+        if regions is None:
+            regions = differences(previous.markdown, markdown)
+        reused = events_after(previous.markdown, previous.events, markdown, regions)
+        if reused is not None:
+            events, same_outline = reused
+            sections = _retexted(previous, events) if same_outline else _assemble(events, previous.sections)
+            return ParsedText(markdown, markdown, tuple(events), sections)
+    text = "\n".join(markdown.splitlines()) if has_odd_breaks(markdown) else markdown
+    events, _ = find_events(text, 0, len(text), top=True)
+    return ParsedText(markdown, text, tuple(events), _assemble(events, ()))
 
 
-def section_starts(markdown: str) -> tuple[int, ...]:
-    """For each section of ``split_sections(markdown)``, the index of the line its heading starts on (0 for the
-    preamble): section k spans lines ``starts[k]`` up to ``starts[k + 1]``."""
-    parsed = _parsed(markdown, None)
+def split_sections(markdown: str) -> tuple[Section, ...]:
+    """The sections of a version in document order (``parse_sections(markdown).sections``)."""
+    return parse_sections(markdown).sections
+
+
+def section_starts(parsed: ParsedText) -> tuple[int, ...]:
+    """For each section of a parse, the index of the line its heading starts on (0 for the preamble): section
+    k spans lines ``starts[k]`` up to ``starts[k + 1]``."""
     starts: list[int] = []
     line, at = 0, 0
     for event in _emitted(parsed.events):
@@ -68,34 +94,12 @@ def section_starts(markdown: str) -> tuple[int, ...]:
     return tuple(starts)
 
 
-def clear_caches() -> None:
-    """Forget the versions and heading lines kept from earlier calls."""
-    _RECENT.clear()
-    atx_heading.cache_clear()
-    heading_title.cache_clear()
-
-
-def _parsed(markdown: str, previous: str | None) -> _Parsed:
-    found = _RECENT.get(markdown)
-    if found is not None:
-        return found
-    before = _RECENT.get(previous) if previous is not None else None
-    reused = events_after(before.markdown, before.events, markdown) if before is not None and before.reusable else None
-    if before is not None and reused is not None:
-        events, same_outline = reused
-        sections = _retexted(before, events) if same_outline else _assemble(events, before.sections)
-        return _RECENT.put(markdown, _Parsed(markdown, markdown, tuple(events), sections))
-    text = "\n".join(markdown.splitlines()) if has_odd_breaks(markdown) else markdown
-    events, _ = find_events(text, 0, len(text), top=True)
-    return _RECENT.put(markdown, _Parsed(markdown, text, tuple(events), _assemble(events, ())))
-
-
 def _emitted(events: Sequence[Event]) -> Sequence[Event]:
     """The events that are sections: all but an empty preamble."""
     return events if events[0].text else events[1:]
 
 
-def _retexted(before: _Parsed, events: list[Event]) -> tuple[Section, ...]:
+def _retexted(before: ParsedText, events: list[Event]) -> tuple[Section, ...]:
     """The sections of a version whose headings are those of ``before`` (kinds, levels and titles, and whether
     the preamble has text): the same paths and levels, with the new texts."""
     return tuple(

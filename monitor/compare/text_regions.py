@@ -1,54 +1,18 @@
-"""What consecutive versions of a policy share: a few recent results to reuse, and the text they agree on.
+"""What consecutive versions of a policy share: the text they agree on, and the regions where they differ.
 
-A version is split when it is stored, then compared with the one before it and with the one after it; most of
-its text is its predecessor's. Keeping the last few results, and re-doing only the parts where two texts differ
-(``differences``), keeps a 290 KB policy to a few milliseconds.
+Most of a version's text is its predecessor's. Re-doing only the parts where two texts differ (``differences``),
+from the predecessor's parse passed in as a value, keeps a 290 KB policy to a few milliseconds.
 """
 
 from __future__ import annotations
 
-from threading import Lock
-from typing import Generic, NamedTuple, TypeVar
-
-K = TypeVar("K")
-T = TypeVar("T")
+from typing import NamedTuple
 
 _BLOCK = 4096  # characters compared at once: slices compare in C
 # Re-synchronising after a difference: the text from the next line break on is looked for, this many characters
 # of it, at most this far away (lines inserted or removed).
 _PROBE = 64
 _REACH = 16_384
-
-
-class Recent(Generic[K, T]):
-    """The last few results, by what they were computed from (thread-safe: jobs run in threads).
-
-    Looked up by equality, newest first, rather than by hash: hashing a 290 KB text the first time costs more
-    than comparing it with a few others (texts of other lengths differ at once, and the same one is usually the
-    very same object)."""
-
-    def __init__(self, size: int = 8) -> None:
-        self._size = size
-        self._items: list[tuple[K, T]] = []  # newest first
-        self._lock = Lock()
-
-    def get(self, key: K) -> T | None:
-        with self._lock:
-            for index, (known, value) in enumerate(self._items):
-                if known is key or known == key:
-                    if index:
-                        self._items.insert(0, self._items.pop(index))
-                    return value
-            return None
-
-    def put(self, key: K, value: T) -> T:
-        with self._lock:
-            self._items = [(key, value), *(item for item in self._items if item[0] != key)][: self._size]
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items = []
 
 
 def common_prefix(a: str, b: str) -> int:
@@ -84,9 +48,6 @@ class Region(NamedTuple):
     new_end: int
 
 
-_DIFFERENCES: Recent[tuple[str, str], tuple[Region, ...]] = Recent(size=2)
-
-
 def differences(old: str, new: str) -> tuple[Region, ...]:
     """The regions where two texts differ, in order; between them (and before the first, after the last) the
     texts are equal. Not a minimal diff: a region runs from the first differing character to the next line break
@@ -94,9 +55,6 @@ def differences(old: str, new: str) -> tuple[Region, ...]:
     removed), or else to their common end. Policies that change in a few places give a few short regions."""
     if old == new:
         return ()
-    found = _DIFFERENCES.get((old, new))
-    if found is not None:
-        return found
     regions: list[Region] = []
     at_old = at_new = 0
     while True:
@@ -112,12 +70,7 @@ def differences(old: str, new: str) -> tuple[Region, ...]:
             break
         regions.append(Region(at_old, again[0], at_new, again[1]))
         at_old, at_new = again
-    return _DIFFERENCES.put((old, new), tuple(regions))
-
-
-def clear_caches() -> None:
-    """Forget the differences kept from earlier calls."""
-    _DIFFERENCES.clear()
+    return tuple(regions)
 
 
 def _common_run(a: str, i: int, b: str, j: int) -> int:
