@@ -52,3 +52,14 @@ def test_the_import_contracts_keep_storage_off_every_stage() -> None:
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
     storage = next(c for c in contracts if c.get("source_modules") == ["storage"])
     assert {f"monitor.{stage}" for stage in STAGES} <= set(storage["forbidden_modules"])
+
+
+def test_no_module_of_the_domain_keeps_a_cache_between_calls_but_compiled_patterns() -> None:
+    for path in (ROOT / "monitor").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+        functions = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+        assert "clear_caches" not in functions, path
+        if {"lru_cache", "cache"} & (names | attributes):
+            assert path.name == "subscription_rule.py", path  # its cache holds compiled section filters
