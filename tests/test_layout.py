@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import tomllib
 from pathlib import Path
 
@@ -63,3 +64,11 @@ def test_no_module_of_the_domain_keeps_a_cache_between_calls_but_compiled_patter
         assert "clear_caches" not in functions, path
         if {"lru_cache", "cache"} & (names | attributes):
             assert path.name == "subscription_rule.py", path  # its cache holds compiled section filters
+
+
+def test_the_architecture_map_names_every_module_and_no_module_that_is_gone() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:monitor|jobs|storage)/[\w/]+\.py)`", text))
+    present = {str(p.relative_to(ROOT)) for p in modules()}
+    assert present - named == set(), "add a row to docs/architecture.md"
+    assert {n for n in named if not (ROOT / n).exists()} == set(), "drop the row from docs/architecture.md"
