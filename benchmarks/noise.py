@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.compare.changes import compare, normalized_text
 from monitor.compare.classes import policy_words
+from monitor.compare.sections import ParsedText
 from monitor.models import VersionClass
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -67,18 +68,25 @@ def classify_history(folder: Path) -> History:
     history = History(folder.name, len(versions))
     seen: dict[str, str] = {}  # text hash -> timestamp of the newest version with it
     previous: tuple[str, str, list[str]] | None = None  # (timestamp, markdown, words)
+    parsed: ParsedText | str = ""  # the previous version as the last comparison parsed it, as the poller keeps it
     for version in versions:
         markdown = (folder / version["file"]).read_text()
         timestamp, digest, words = version["timestamp"], text_hash(markdown), policy_words(markdown)
         if previous is not None:
             earlier = seen.get(digest) if digest != text_hash(previous[1]) else None
-            version_class = VersionClass.REVERTED if earlier else compare(previous[1], markdown).change.version_class
+            if earlier:
+                version_class, parsed = VersionClass.REVERTED, markdown
+            else:
+                comparison = compare(parsed, markdown)
+                version_class, parsed = comparison.change.version_class, comparison.new
             history.classes[version_class] += 1
             if earlier:
                 history.reverts.append((timestamp, earlier))
             _check_rules(history, timestamp, version_class, words_differ=words != previous[2])
         if previous is not None:
             seen[text_hash(previous[1])] = previous[0]
+        else:
+            parsed = markdown
         previous = (timestamp, markdown, words)
     return history
 
