@@ -2,46 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from jobs.dates import UsageError
 from monitor.compare.changes import change_as_dict, compare
-from monitor.errors import MonitorError
 from monitor.extract.reference_format import render_reference
 from monitor.models import timestamp_to_datetime
 from storage import queries
 from storage.schema import AlertRecord, ChangeRecord, PolicyRecord, SectionChangeRecord, VersionRecord
 from storage.versions import version_of
-
-
-class UsageError(MonitorError):
-    """A name or date the user gave does not fit: one line on stderr, exit code 2."""
-
-
-_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
-
-
-def parse_when(value: str, *, end_of_day: bool = False) -> datetime:
-    """A user's date: YYYY-MM-DD (its end when ``end_of_day``), an ISO date-time, or a 14-digit Wayback timestamp."""
-    text = value.strip().removesuffix("Z")
-    if re.fullmatch(r"\d{14}", text):
-        try:
-            return timestamp_to_datetime(text)
-        except ValueError:
-            pass
-    for fmt in _DATE_FORMATS:
-        try:
-            moment = datetime.strptime(text, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-        if fmt == "%Y-%m-%d" and end_of_day:
-            moment += timedelta(days=1, microseconds=-1)
-        return moment
-    raise UsageError(f"cannot read the date {value!r}: use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or a 14-digit timestamp")
 
 
 def require_policy(session: Session, name: str) -> PolicyRecord:

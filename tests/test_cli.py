@@ -106,6 +106,24 @@ def test_extract_prints_the_reference_header_line_of_a_snapshot() -> None:
     assert result.output.splitlines()[0] == reference
 
 
+def test_extract_reads_a_capture_date_as_every_command_does() -> None:
+    html = SNAPSHOTS / "00extreme.com" / "20120617142727.html"
+    args = ["extract", str(html), "--url", "http://www.00extreme.com/privacy_policy.php", "--timestamp"]
+    header = CliRunner().invoke(cli, [*args, "2012-06-17"]).output.splitlines()[0]
+    assert "archived on 2012-06-17." in header
+    assert "web.archive.org/web/20120617000000id_/" in header
+
+
+def test_extract_refuses_a_capture_date_it_cannot_read_in_one_line() -> None:
+    html = SNAPSHOTS / "00extreme.com" / "20120617142727.html"
+    args = ["extract", str(html), "--url", "http://example.org/p", "--timestamp", "2023-13-45"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.output.strip().endswith(
+        "cannot read the date '2023-13-45': use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or a 14-digit timestamp"
+    )
+
+
 def test_poll_reports_what_it_stored(config: Path, fake_archive: FakeArchive) -> None:
     fake_archive.add_history(HISTORY, URL, count=2)
     result = run(config, "poll")

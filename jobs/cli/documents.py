@@ -7,28 +7,33 @@ from pathlib import Path
 import click
 
 from jobs.cli.support import fail, guard, print_json, print_section_changes
+from jobs.dates import parse_when
 from monitor.compare.changes import change_as_dict
 from monitor.compare.changes import compare as compare_texts
 from monitor.errors import NotExtractable
 from monitor.extract.pipeline import extract_document
 from monitor.extract.reference_format import render_reference
+from monitor.models import datetime_to_timestamp
 
 
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--url", default="", help="The page's original URL, for the header line.")
-@click.option("--timestamp", default="", help="The 14-digit capture timestamp, for the header line.")
+@click.option(
+    "--timestamp", default="", help="The capture's date for the header line: YYYY-MM-DD[THH:MM[:SS]] or 14 digits."
+)
 @click.option("--site", default="", help="The site named in the header line (default: the URL's host).")
 @guard
 def extract(file: Path, url: str, timestamp: str, site: str) -> None:
     """Print FILE.html as policy Markdown in the Princeton-Leuven reference format."""
+    captured = datetime_to_timestamp(parse_when(timestamp)) if timestamp else ""
     try:
         document = extract_document(file.read_bytes())
     except NotExtractable as error:
         fail(f"{file}: {error}", code=1)
-    if url and timestamp:
+    if url and captured:
         site = site or (url.split("//", 1)[-1].split("/", 1)[0].removeprefix("www."))
-        click.echo(render_reference(document, site=site, timestamp=timestamp, original_url=url), nl=False)
+        click.echo(render_reference(document, site=site, timestamp=captured, original_url=url), nl=False)
     else:
         click.echo(document.markdown, nl=False)
 

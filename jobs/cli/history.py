@@ -8,6 +8,7 @@ import click
 
 from jobs import history
 from jobs.cli.support import Context, guard, print_json, print_section_changes, render_words, section_heading
+from jobs.dates import parse_when
 
 
 @click.command("list")
@@ -73,7 +74,7 @@ def _sections_summary(sections: list[dict[str, Any]], *, named: int = 2) -> str:
 @guard
 def show(obj: Context, name: str, at: str | None, as_json: bool) -> None:
     """Print what policy NAME said (at DATE), in the reference Markdown format."""
-    when = history.parse_when(at, end_of_day=True) if at else None
+    when = parse_when(at, end_of_day=True) if at else None
     with obj.reader() as session:
         shown = history.show_version(session, name, when, archive_url=obj.settings().archive.base_url)
     if as_json:
@@ -91,8 +92,8 @@ def show(obj: Context, name: str, at: str | None, as_json: bool) -> None:
 @guard
 def diff(obj: Context, name: str, since: str | None, until: str | None, as_json: bool) -> None:
     """Show which sections of policy NAME changed between two dates, word by word."""
-    old_at = history.parse_when(since, end_of_day=True) if since else None
-    new_at = history.parse_when(until, end_of_day=True) if until else None
+    old_at = parse_when(since, end_of_day=True) if since else None
+    new_at = parse_when(until, end_of_day=True) if until else None
     with obj.reader() as session:
         result = history.diff_versions(session, name, old_at, new_at)
     if as_json:
@@ -115,7 +116,7 @@ def diff(obj: Context, name: str, since: str | None, until: str | None, as_json:
 @guard
 def sections(obj: Context, name: str, at: str | None, as_json: bool) -> None:
     """List the sections of policy NAME as a tree, with the ids that follow them through every version."""
-    when = history.parse_when(at, end_of_day=True) if at else None
+    when = parse_when(at, end_of_day=True) if at else None
     with obj.reader() as session:
         result = history.section_tree(session, name, when)
     if as_json:
@@ -155,7 +156,7 @@ def section_history(obj: Context, name: str, section: str, as_json: bool) -> Non
 @guard
 def changes(obj: Context, since: str | None, as_json: bool) -> None:
     """List changes across all policies, oldest first."""
-    when = history.parse_when(since) if since else None
+    when = parse_when(since) if since else None
     with obj.reader() as session:
         rows = history.changes_since(session, when)
     if as_json:

@@ -9,8 +9,8 @@ import click
 
 from jobs.cli.support import Context, guard, print_json
 from jobs.config import Settings
+from jobs.dates import UsageError
 from jobs.deliver import deliver_pending
-from jobs.history import UsageError
 from jobs.poll import poll_due
 from jobs.reextract import reextract as reextract_policies
 from jobs.scheduler import run_daemon
