@@ -1,7 +1,11 @@
-"""Score ``monitor.extract.pipeline`` and peer extractors against the Princeton-Leuven references in the shared corpus.
+"""Score ``monitor.extract.pipeline`` and peer extractors against the reference extractions in the shared corpus.
 
-Pages: every snapshot with both ``<timestamp>.html`` and ``<timestamp>.md`` (the corpus's leading capture comment
-removed from the HTML). Every extractor runs on the same pages in the same run, and its output is scored the same way.
+Pages, in two sets, each scored and summed up on its own (``--set`` picks one):
+* ``snapshots``: every Princeton-Leuven snapshot with both ``<timestamp>.html`` and ``<timestamp>.md`` (the corpus's
+  leading capture comment removed from the HTML); the reference is the ``.md`` without its header line;
+* ``modern``: the 2023–2026 pages of ``modern/`` (``manifest.json``), each with the Markdown Open Terms Archive
+  extracted from the same fetch; the reference is the whole ``.md`` (it has no header line).
+Every extractor runs on the same pages in the same run, and its output is scored the same way.
 
 Extractors
 * ``ours``: ``extract_document`` + ``render_reference``; its output's header line (and the blank line after it) is
@@ -18,7 +22,9 @@ none). This title is the benchmark's, computed once when the pages are loaded an
 title treatment; ours renders its own title. The scored text of every extractor is thus "title line, then body" and
 the reference's is its ``.md`` without the header line and the blank line after it.
 
-Metrics (identical for every extractor; a failing extraction is empty output and scores zero)
+Metrics (identical for every extractor; a failing extraction is empty output and scores zero). Each set's summary
+also gives the means of ``../shared/tools/fidelity.py`` (the scorer of the issues' figures: every ``#`` line a
+heading, the title line included), computed on the same outputs.
 * tokens: lower-cased runs of letters and digits, after dropping link targets (``](...)``) and Markdown syntax; token
   precision/recall/F1 count a bag of words with multiplicity; the title line is scored as text;
 * order: ``difflib.SequenceMatcher`` ratio of the two token sequences;
@@ -37,7 +43,8 @@ trafilatura's).
 The peers come from the optional ``bench`` extra (``pip install -e '.[bench]'``); without it only ours is scored, with a
 note. html2text is GPL-3.0: it is imported here, in ``benchmarks/``, and nowhere in the shipped packages.
 
-Usage: ``.venv/bin/python benchmarks/extraction.py [--corpus DIR] [--rounds N] [--only NAME ...] [--show SITE]``
+Usage: ``.venv/bin/python benchmarks/extraction.py [--corpus DIR] [--set snapshots|modern|both] [--rounds N]
+[--only NAME ...] [--show SITE]``
 (``--only`` may repeat: ours, trafilatura, html2text, readability; ``--show SITE`` prints the scored outputs of SITE's
 pages, ours in full, for ours, or for the ``--only`` extractors if given).
 """
@@ -47,6 +54,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import importlib.util
 import json
 import re
 import statistics
@@ -66,6 +74,11 @@ from monitor.extract.pipeline import extract_document
 from monitor.extract.reference_format import render_reference
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+_FIDELITY_PATH = DEFAULT_CORPUS.parent / "tools" / "fidelity.py"
+_spec = importlib.util.spec_from_file_location("fidelity", _FIDELITY_PATH)
+assert _spec is not None and _spec.loader is not None, f"the scorer is missing: {_FIDELITY_PATH}"
+FIDELITY = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(FIDELITY)
 PEERS = ("trafilatura", "html2text", "readability")
 LABELS = {"readability": "readability+html2text"}
 _LINK_TARGET = re.compile(r"\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
@@ -80,7 +93,8 @@ class Pair:
     timestamp: str
     original_url: str
     html: bytes
-    reference: str
+    reference: str  # the reference file as it is
+    reference_body: str  # what outputs are scored against: title line (if any), then the policy
     title: str  # the page's <title>, for the peers' title line
 
     @property
@@ -113,8 +127,28 @@ def load_pairs(corpus: Path) -> list[Pair]:
         if html.exists() and md.exists():
             raw = _CAPTURE_COMMENT.sub(b"", html.read_bytes(), count=1)  # the corpus's note, not the page
             site, timestamp, url = entry["domain"], entry["timestamp"], entry["original_url"]
-            pairs.append(Pair(site, timestamp, url, raw, md.read_text(), html_title(raw)))
+            reference = md.read_text()
+            pairs.append(Pair(site, timestamp, url, raw, reference, body_of(reference), html_title(raw)))
     return pairs
+
+
+def load_modern(corpus: Path) -> list[Pair]:
+    modern = corpus / "modern"
+    pairs = []
+    for entry in json.loads((modern / "manifest.json").read_text()):
+        stem = modern / entry["slug"] / entry["timestamp"]
+        html, md = stem.with_suffix(".html"), stem.with_suffix(".md")
+        if html.exists() and md.exists():
+            raw, reference = html.read_bytes(), md.read_text()
+            pairs.append(
+                Pair(
+                    entry["slug"], entry["timestamp"], entry["original_url"], raw, reference, reference, html_title(raw)
+                )
+            )
+    return pairs
+
+
+SETS = {"snapshots": load_pairs, "modern": load_modern}
 
 
 def html_title(raw: bytes) -> str:
@@ -260,7 +294,9 @@ def row(name: str, result: Score) -> str:
     return f"{result.f1:{len(label(name))}.3f}"
 
 
-def score_all(extractors: dict[str, Convert], pairs: list[Pair]) -> dict[str, list[Score]]:
+def score_all(
+    extractors: dict[str, Convert], pairs: list[Pair]
+) -> tuple[dict[str, list[Score]], dict[str, list[Score]]]:
     """Score every extractor on every page, printing one row per page."""
     columns = [
         f"{'prec':>6} {'recall':>6} {'F1':>6} {'order':>6} {'head':>6}" if name == "ours" else label(name)
@@ -268,15 +304,34 @@ def score_all(extractors: dict[str, Convert], pairs: list[Pair]) -> dict[str, li
     ]
     print(f"{'page':<42} " + " | ".join(columns) + "   (peers: token F1)" * (len(extractors) > 1))
     scores: dict[str, list[Score]] = {name: [] for name in extractors}
+    fidelity_scores: dict[str, list[Score]] = {name: [] for name in extractors}
     for pair in pairs:
         cells, failures = [], ""
         for name, convert in extractors.items():
             output, failure = convert_or_empty(convert, pair)
-            scores[name].append(score(output, body_of(pair.reference)))
+            scores[name].append(score(output, pair.reference_body))
+            fidelity_scores[name].append(fidelity_score(output, pair.reference))
             cells.append(row(name, scores[name][-1]))
             failures += f"  {name}: {failure}" if failure else ""
         print(f"{pair.name:<42} " + " | ".join(cells) + failures)
-    return scores
+    return scores, fidelity_scores
+
+
+def fidelity_score(output: str, reference: str) -> Score:
+    """The figures of ``../shared/tools/fidelity.py`` for one page (its header line, if any, ignored)."""
+    ours_tokens, their_tokens = FIDELITY.tokens(output), FIDELITY.tokens(reference)
+    precision, recall, token_f1 = FIDELITY.f1(ours_tokens, their_tokens)
+    ours_headings, their_headings = FIDELITY.headings(output), FIDELITY.headings(reference)
+    heading_f1 = FIDELITY.f1(ours_headings, their_headings)[2] if ours_headings or their_headings else 1.0
+    return Score(precision, recall, token_f1, FIDELITY.order_sim(ours_tokens, their_tokens), heading_f1)
+
+
+def print_fidelity(scores: dict[str, list[Score]]) -> None:
+    print(f"fidelity.py means    {'prec':>6} {'recall':>6} {'F1':>6} {'order':>6} {'head':>6}  lowest F1")
+    for name, results in scores.items():
+        mean = mean_score(results)
+        values = " ".join(f"{getattr(mean, f.name):6.3f}" for f in fields(Score))
+        print(f"  {label(name):<22} {values}  {min(r.f1 for r in results):.3f}")
 
 
 def print_summary(scores: dict[str, list[Score]], rates: dict[str, float], pages: int, rounds: int) -> None:
@@ -324,8 +379,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds for pages/s (0: no timing)")
     parser.add_argument("--only", action="append", choices=("ours", *PEERS), help="run only this extractor (repeat)")
     parser.add_argument("--show", metavar="SITE", help="print the outputs for SITE's pages and exit")
+    parser.add_argument("--set", choices=(*SETS, "both"), default="both", help="which pages (default: both sets)")
     args = parser.parse_args()
-    pairs = load_pairs(args.corpus)
+    sets = {name: load(args.corpus) for name, load in SETS.items() if args.set in (name, "both")}
     extractors, notes = select_extractors(args.only or (["ours"] if args.show else None))
     if notes:
         scope = "ours only" if list(extractors) == ["ours"] else "without them"
@@ -334,12 +390,16 @@ def main() -> None:
     if not extractors:
         sys.exit("nothing to run")
     if args.show:
-        show(extractors, pairs, args.show)
+        show(extractors, [pair for pairs in sets.values() for pair in pairs], args.show)
         return
-    scores = score_all(extractors, pairs)
-    rounds = max(args.rounds, 0)
-    rates = {name: pages_per_second(convert, pairs, rounds) for name, convert in extractors.items() if rounds}
-    print_summary(scores, rates, len(pairs), rounds)
+    for set_name, pairs in sets.items():
+        print(f"=== {set_name}: {len(pairs)} pages\n")
+        scores, fidelity_scores = score_all(extractors, pairs)
+        rounds = max(args.rounds, 0)
+        rates = {name: pages_per_second(convert, pairs, rounds) for name, convert in extractors.items() if rounds}
+        print_summary(scores, rates, len(pairs), rounds)
+        print_fidelity(fidelity_scores)
+        print()
 
 
 if __name__ == "__main__":
