@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 
 from lxml.html import HtmlElement
 
-from monitor.extract.content_signals import Flags, class_weight, drop, has_text, inner_text, is_phrasing, match_string
+from monitor.extract.class_names import clutter_names
+from monitor.extract.content_signals import Flags, class_weight, drop, has_text, inner_text, is_phrasing
 from monitor.extract.markdown_tables import is_data_table
 from monitor.extract.text_measures import Measure, TextStats
 
@@ -27,7 +28,7 @@ def clean_article(article: HtmlElement, flags: Flags, titles: tuple[str, str]) -
     _drop_title_headings(article, *titles)
     for child in list(article):
         for element in list(child.iterdescendants()):
-            if _SHARE.search(match_string(element)) and len(element.text_content()) < 500:
+            if _SHARE.search(clutter_names(element)) and len(element.text_content()) < 500:
                 drop(element)
     _remove_all(article, ("input", "textarea", "select", "button"))
     if flags & Flags.WEIGHT_CLASSES:
@@ -50,10 +51,12 @@ def _remove_all(root: HtmlElement, tags: Iterable[str], condition: Callable[[Htm
 
 
 def _drop_title_headings(article: HtmlElement, title: str, article_title: str) -> None:
-    """The page title is rendered apart: drop an ``h1`` (or a lone ``h2``) that repeats it."""
+    """The page title is rendered apart: drop an ``h1`` (or a lone ``h2``) that repeats it.
+
+    An ``h1`` that says something else is the page's own heading and stays."""
     h1s = list(article.iter("h1"))
     for h1 in h1s:
-        if len(h1s) == 1 or _similar_to_title(inner_text(h1), title):
+        if _similar_to_title(inner_text(h1), title):
             drop(h1)
     h2s = list(article.iter("h2"))
     if len(h2s) == 1:

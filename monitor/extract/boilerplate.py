@@ -12,7 +12,8 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from monitor.extract.content_signals import drop, inner_text, link_density, match_string
+from monitor.extract.class_names import clutter_names
+from monitor.extract.content_signals import drop, inner_text, link_density
 
 _UNLIKELY = re.compile(
     r"-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|"
@@ -56,7 +57,7 @@ def _is_unlikely(element: HtmlElement) -> bool:
         return True
     if tag == "header" and next(element.iterancestors("article", "main"), None) is None:
         return len(inner_text(element)) < 300 or link_density(element) > 0.5  # the site's, not the text's
-    names = match_string(element)
+    names = clutter_names(element)
     if _is_cookie_notice(element, names):
         return True
     if _UNLIKELY.search(names) is None or _MAYBE_CANDIDATE.search(names) is not None:

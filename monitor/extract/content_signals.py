@@ -10,6 +10,7 @@ from enum import IntFlag
 
 from lxml.html import HtmlElement
 
+from monitor.extract.class_names import clutter_names
 from monitor.extract.whitespace import normalized_text
 
 _POSITIVE = re.compile(
@@ -64,18 +65,17 @@ def is_phrasing(element: HtmlElement) -> bool:
     return False
 
 
-def match_string(element: HtmlElement) -> str:
-    return f"{element.get('class') or ''} {element.get('id') or ''}"
-
-
 def class_weight(element: HtmlElement, flags: Flags) -> int:
     if not flags & Flags.WEIGHT_CLASSES:
         return 0
     weight = 0
-    for name in (element.get("class"), element.get("id")):
-        if name:
-            weight -= 25 if _NEGATIVE.search(name) else 0
-            weight += 25 if _POSITIVE.search(name) else 0
+    classes, identifier = element.get("class"), element.get("id")
+    if classes:
+        weight -= 25 if _NEGATIVE.search(clutter_names(element, with_id=False)) else 0
+        weight += 25 if _POSITIVE.search(classes) else 0
+    if identifier:
+        weight -= 25 if _NEGATIVE.search(identifier) else 0
+        weight += 25 if _POSITIVE.search(identifier) else 0
     return weight
 
 

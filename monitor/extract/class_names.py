@@ -1,0 +1,43 @@
+"""Which of an element's class names say what it is, and which only say how it looks.
+
+Readability's name heuristics read words such as "hidden", "scroll", "header" or "sidebar" in class
+names as signs of clutter. Utility-first CSS (Tailwind, used by most Next.js, Nuxt and SvelteKit
+sites of 2023–2026) writes layout into class names instead: ``overflow-hidden`` clips a box,
+``scroll-mt-header-h`` offsets an anchor below a sticky header, ``ease-curve-sidebar`` names an easing
+curve, ``hidden md:block`` shows a block from the medium breakpoint on. Read as names, these drop the
+policy tables and whole columns of the policy. ``clutter_names`` is what is left once such utility
+tokens are set aside; only the clutter heuristics read it (a positive name is rarely a utility).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+# A variant prefix (``md:``, ``hover:``), an arbitrary value (``[..]``), a fraction or an important
+# marker only occur in utility classes; so does a property prefix followed by a value.
+_UTILITY_TOKEN = re.compile(
+    r"(?<!\S)(?:\S*[:\[\]()/@!]\S*|-?(?:overflow|overscroll|scroll|transition|duration|ease|delay|animate|"
+    r"z|inset|top|bottom|left|right|p[xytblrse]?|m[xytblrse]?|[wh]|min-[wh]|max-[wh]|size|gap|space|"
+    r"text|font|leading|tracking|bg|border|rounded|shadow|ring|outline|opacity|grid-cols|col-span|"
+    r"row-span|flex|basis|grow|shrink|order|items|justify|self|place|object|aspect|cursor|select|"
+    r"fill|stroke|decoration|whitespace|break|line-clamp|translate|rotate|scale|origin|backdrop|"
+    r"blur|divide)-\S+|(?:no-)?scrollbar(?:-\S+)?)(?!\S)"
+)
+# ``hidden`` beside a breakpoint that shows the block again is one copy of a responsive pair, not
+# hidden content (Tailwind: ``hidden md:block`` for wide screens, ``md:hidden`` for narrow ones).
+_SHOWN_AT_A_BREAKPOINT = re.compile(
+    r"(?<!\S)[a-z0-9-]+:(?:block|flex|grid|inline|inline-block|inline-flex|table|contents)(?!\S)"
+)
+_BARE_HIDDEN = re.compile(r"(?<!\S)hidden(?!\S)")
+
+
+def clutter_names(element: HtmlElement, *, with_id: bool = True) -> str:
+    """The element's class (utility tokens set aside) and id, as the clutter heuristics read them."""
+    classes = element.get("class") or ""
+    if classes:
+        if _SHOWN_AT_A_BREAKPOINT.search(classes):
+            classes = _BARE_HIDDEN.sub("", classes)
+        classes = _UTILITY_TOKEN.sub("", classes)
+    return f"{classes} {element.get('id') or ''}" if with_id else classes
