@@ -12,6 +12,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.extract.content_signals import drop, has_text, is_phrasing, link_density
+from monitor.extract.responsive_variants import drop_repeated_variants
 from monitor.extract.text_measures import TextStats
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -23,6 +24,7 @@ _DIV_TO_P_BLOCKS = frozenset(
 def prepare_body(body: HtmlElement) -> None:
     """Page-wide clean-up before scoring: hidden elements, ``<br><br>`` runs as paragraphs."""
     _drop_hidden(body)
+    drop_repeated_variants(body)
     for font in body.iter("font"):
         font.tag = "span"
     _replace_double_breaks(body)
