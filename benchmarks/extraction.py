@@ -207,7 +207,7 @@ def mean_score(scores: list[Score]) -> Score:
 
 
 def run(pair: Pair) -> str:
-    document = extract_document(pair.html)
+    document = extract_document(pair.html, url=pair.original_url)
     return render_reference(document, site=pair.site, timestamp=pair.timestamp, original_url=pair.original_url)
 
 

@@ -89,6 +89,7 @@ class Document:
 
     title: str
     body: str  # Markdown, without the "# title" line
+    kept_documents: tuple[str, ...] = ()  # on a page holding several documents, the headings of those kept
 
     @property
     def markdown(self) -> str:

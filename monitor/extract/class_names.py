@@ -31,6 +31,7 @@ _SHOWN_AT_A_BREAKPOINT = re.compile(
     r"(?<!\S)[a-z0-9-]+:(?:block|flex|grid|inline|inline-block|inline-flex|table|contents)(?!\S)"
 )
 _BARE_HIDDEN = re.compile(r"(?<!\S)hidden(?!\S)")
+_ID_WORDS = re.compile(r"[-_]+")
 
 
 def clutter_names(element: HtmlElement, *, with_id: bool = True) -> str:
@@ -40,4 +41,24 @@ def clutter_names(element: HtmlElement, *, with_id: bool = True) -> str:
         if _SHOWN_AT_A_BREAKPOINT.search(classes):
             classes = _BARE_HIDDEN.sub("", classes)
         classes = _UTILITY_TOKEN.sub("", classes)
-    return f"{classes} {element.get('id') or ''}" if with_id else classes
+    return f"{classes} {clutter_id(element)}" if with_id else classes
+
+
+def clutter_id(element: HtmlElement) -> str:
+    """The element's id, unless it is an anchor made of its own heading ("how-we-share-your-data"):
+    such ids say what a section is about, as its heading does, not what kind of widget it is."""
+    identifier = element.get("id") or ""
+    words = [word for word in _ID_WORDS.split(identifier.casefold()) if word]
+    if len(words) < 3:
+        return identifier
+    leading = " ".join(_first_texts(element)).casefold()
+    return "" if all(word in leading for word in words) else identifier
+
+
+def _first_texts(element: HtmlElement) -> list[str]:
+    texts: list[str] = []
+    for text in element.itertext():
+        texts.append(text)
+        if sum(map(len, texts)) > 300:
+            break
+    return texts

@@ -10,7 +10,7 @@ from enum import IntFlag
 
 from lxml.html import HtmlElement
 
-from monitor.extract.class_names import clutter_names
+from monitor.extract.class_names import clutter_id, clutter_names
 from monitor.extract.whitespace import normalized_text
 
 _POSITIVE = re.compile(
@@ -69,7 +69,7 @@ def class_weight(element: HtmlElement, flags: Flags) -> int:
     if not flags & Flags.WEIGHT_CLASSES:
         return 0
     weight = 0
-    classes, identifier = element.get("class"), element.get("id")
+    classes, identifier = element.get("class"), clutter_id(element)
     if classes:
         weight -= 25 if _NEGATIVE.search(clutter_names(element, with_id=False)) else 0
         weight += 25 if _POSITIVE.search(classes) else 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import soupsieve
 from bs4 import BeautifulSoup, Tag
@@ -19,6 +20,7 @@ from lxml.html import HtmlElement
 from monitor.errors import NotExtractable
 from monitor.extract.content_signals import drop, inner_text
 from monitor.extract.decode import decode_html
+from monitor.extract.documents import keep_one_document
 from monitor.extract.guards import check_bytes, parse_page
 from monitor.extract.main_content import find_main_content
 from monitor.extract.markdown import render_markdown
@@ -40,13 +42,16 @@ def extract_document(
     content_type: str | None = None,
     select: Sequence[str] = (),
     remove: Sequence[str] = (),
+    url: str = "",
 ) -> Document:
     """The title and main content (as Markdown) of an HTML page given as the bytes served.
 
     ``select``: CSS selectors whose matches, in document order, are the content (no detection);
-    ``remove``: CSS selectors whose matches are dropped first. Raises ``NotExtractable`` for empty,
-    oversized, binary or non-HTML input, framesets without alternative content, nesting too deep to
-    flatten, more than ``MAX_ELEMENTS`` elements, selectors matching nothing, and pages without text;
+    ``remove``: CSS selectors whose matches are dropped first; ``url``: the policy's URL, whose fragment
+    says which document to keep on a page holding several (else the title, else the privacy ones).
+    Raises ``NotExtractable`` for empty, oversized, binary or non-HTML input, framesets without
+    alternative content, nesting too deep to flatten, more than ``MAX_ELEMENTS`` elements, selectors
+    matching nothing, and pages without text;
     ``ValueError`` for invalid selectors.
     """
     check_bytes(html, content_type)
@@ -61,11 +66,16 @@ def extract_document(
     for element in list(body.iter(*_JUNK_TAGS)):
         drop(element)
     prepare_body(body)
-    article = _without_title_heading(body, title) if select else find_main_content(body, title)
+    kept: tuple[str, ...] = ()
+    if select:
+        article = _without_title_heading(body, title)
+    else:
+        article = find_main_content(body, title)
+        kept = keep_one_document(article, title, urlsplit(url).fragment)
     markdown = render_markdown(article)
     if not re.search(r"\w", markdown):
         raise NotExtractable("no text")
-    return Document(title=title, body=markdown)
+    return Document(title=title, body=markdown, kept_documents=kept)
 
 
 def _page_title(root: HtmlElement) -> str:
