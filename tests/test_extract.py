@@ -320,13 +320,17 @@ def test_an_abbreviation_with_a_title_is_defined_after_the_text() -> None:
 
 
 def test_a_small_element_named_share_in_any_case_is_dropped_but_shared_is_not() -> None:
-    sections = (
-        f'<h4 id="How_We_Share_Information">How we share information</h4><p>{POLICY}</p>'
-        f'<h4 id="Shared_Data">Shared data</h4><p>{POLICY}</p>'
-    )
+    widget = '<div class="Share-Bar"><a href="/x">Tweet this</a> <a href="/y">Post it</a></div>'
+    sections = f'{widget}<p>{POLICY}</p><h4 id="Shared_Data">Shared data</h4><p>{POLICY}</p>'
     body = extract_document(page(f"<div>{sections}</div>")).body
-    assert "How we share information" not in body
+    assert "Tweet this" not in body
     assert "#### Shared data" in body
+
+
+def test_a_heading_whose_id_is_its_own_slug_stays_whatever_words_the_slug_holds() -> None:
+    sections = f'<h4 id="How_We_Share_Information">How we share information</h4><p>{POLICY}</p>'
+    body = extract_document(page(f"<div><p>{POLICY}</p>{sections}</div>")).body
+    assert "#### How we share information" in body
 
 
 def test_text_measures_equal_those_of_the_normalized_text_of_every_element() -> None:
