@@ -29,6 +29,9 @@ _UNLIKELY_ROLES = frozenset(
     {"menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog", "search"}
 )
 _UNLIKELY_TAGS = frozenset({"nav", "aside", "footer"})
+_HEADER = re.compile(r"header", re.I)
+_SENTENCE = re.compile(r"[.!?。](?:\s|$)")
+_INTRO_LENGTH = 150  # a site header's tagline is shorter than a paragraph of the policy
 
 
 def strip_unlikely(body: HtmlElement) -> None:
@@ -62,6 +65,8 @@ def _is_unlikely(element: HtmlElement) -> bool:
         return True
     if _UNLIKELY.search(names) is None or _MAYBE_CANDIDATE.search(names) is not None:
         return False
+    if _UNLIKELY.search(_HEADER.sub("", names)) is None and _holds_a_paragraph(element):
+        return False  # a policy's own header block: its title and the intro before the first section
     return not _reads_like_a_section(element)
 
 
@@ -70,6 +75,14 @@ def _reads_like_a_section(element: HtmlElement) -> bool:
     if next(element.iterdescendants("h2", "h3", "h4", "h5", "h6"), None) is None:
         return False
     return len(inner_text(element)) >= 500 and link_density(element) < 0.2
+
+
+def _holds_a_paragraph(element: HtmlElement) -> bool:
+    for block in element.iter("p", "div"):
+        text = inner_text(block)
+        if len(text) >= _INTRO_LENGTH and _SENTENCE.search(text) and link_density(block) < 0.2:
+            return True
+    return False
 
 
 def _is_cookie_notice(element: HtmlElement, names: str) -> bool:

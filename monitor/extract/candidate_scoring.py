@@ -157,6 +157,16 @@ def assemble_article(top: HtmlElement, scores: dict[HtmlElement, float]) -> Html
     return article
 
 
+def _is_intro(block: HtmlElement) -> bool:
+    """A heading and a paragraph of prose, as the title and intro that stand before a policy's sections."""
+    if next(block.iter("h1", "h2", "h3", "h4", "h5", "h6"), None) is None:
+        return False
+    return any(
+        len(text := inner_text(paragraph)) >= 150 and _SENTENCE_END.search(text) and link_density(paragraph) < 0.2
+        for paragraph in block.iter("p")
+    )
+
+
 def _sibling_belongs(
     sibling: HtmlElement, top: HtmlElement, scores: dict[HtmlElement, float], threshold: float
 ) -> bool:
@@ -164,6 +174,8 @@ def _sibling_belongs(
     if sibling.get("class") and sibling.get("class") == top.get("class"):
         bonus = scores.get(top, 0.0) * 0.2
     if sibling in scores and scores[sibling] + bonus >= threshold:
+        return True
+    if sibling.getnext() is top and _is_intro(sibling):
         return True
     if sibling.tag != "p":
         return False
