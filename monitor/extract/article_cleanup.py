@@ -121,12 +121,18 @@ def _looks_like_clutter(element: HtmlElement, flags: Flags, measure: Measure) ->
         (images > 1 and paragraphs / images < 0.5 and not in_figure)
         or (not is_list and measure.items - 100 > paragraphs)
         or measure.inputs > paragraphs // 3
-        or (not is_list and length < 25 and (images == 0 or images > 2) and not in_figure)
+        or (not is_list and length < 25 and (images == 0 or images > 2) and not in_figure and not _is_heading(element))
         or (not is_list and weight < 25 and density > 0.2)
         or (weight >= 25 and density > 0.5)
         or (embeds == 1 and length < 75)
         or embeds > 1
     )
+
+
+def _is_heading(element: HtmlElement) -> bool:
+    """A block that holds a heading and little else (as Readability's heading density sees it)."""
+    headings = sum(len(inner_text(heading)) for heading in element.iter("h1", "h2", "h3", "h4", "h5", "h6"))
+    return headings > 0 and headings >= 0.9 * len(inner_text(element))
 
 
 def _unwrap_single_cell_tables(article: HtmlElement) -> None:
