@@ -54,10 +54,10 @@ def _drop_title_headings(article: HtmlElement, title: str, article_title: str) -
     """The page title is rendered apart: drop an ``h1`` (or a lone ``h2``) that repeats it.
 
     An ``h1`` that says something else is the page's own heading and stays."""
-    h1s = list(article.iter("h1"))
-    for h1 in h1s:
+    for h1 in list(article.iter("h1")):
         if _similar_to_title(inner_text(h1), title):
             drop(h1)
+
     h2s = list(article.iter("h2"))
     if len(h2s) == 1:
         heading = h2s[0].text_content()  # as is: a heading padded with whitespace does not match

@@ -148,13 +148,35 @@ def assemble_article(top: HtmlElement, scores: dict[HtmlElement, float]) -> Html
     threshold = max(10.0, top_score * 0.2)
     parent = top.getparent()
     siblings = list(parent) if parent is not None else [top]
+    head = _head_matter(top)
     for sibling in siblings:
-        if sibling is top or _sibling_belongs(sibling, top, scores, threshold):
+        if sibling is top or sibling in head or _sibling_belongs(sibling, top, scores, threshold):
             sibling.tail = None
             if sibling.tag not in _KEPT_ARTICLE_TAGS:
                 sibling.tag = "div"
             article.append(sibling)
     return article
+
+
+def _head_matter(top: HtmlElement) -> list[HtmlElement]:
+    """The blocks just before the top that open the policy: its own ``h1`` in a block of its own, then
+    short lines such as its date ("Effective Date: 11/13/2024"); empty unless the run opens with the h1."""
+    run: list[HtmlElement] = []
+    for block in top.itersiblings(preceding=True):
+        if _is_heading_block(block, ("h1",)):
+            return [block, *reversed(run)]
+        text = inner_text(block)
+        if not text or len(text) > 100 or block.find(".//a") is not None:
+            return []
+        run.append(block)
+    return []
+
+
+def _is_heading_block(block: HtmlElement, tags: tuple[str, ...]) -> bool:
+    headings = list(block.iter("h1", "h2", "h3", "h4", "h5", "h6"))
+    if not headings or any(heading.tag not in tags for heading in headings):
+        return False
+    return sum(len(inner_text(heading)) for heading in headings) >= 0.9 * len(inner_text(block))
 
 
 def _is_intro(block: HtmlElement) -> bool:
