@@ -79,6 +79,7 @@ def capture_history(session: Session, name: str) -> list[dict[str, Any]]:
 class ShownVersion:
     version: dict[str, Any]
     markdown: str  # the reference format: header line, "# title", body
+    kept_documents: tuple[str, ...] = ()  # on a page holding several documents, those this version holds
 
 
 def show_version(session: Session, name: str, at: datetime | None, *, archive_url: str) -> ShownVersion:
@@ -92,7 +93,7 @@ def show_version(session: Session, name: str, at: datetime | None, *, archive_ur
         original_url=version.original_url,
         archive_url=archive_url,
     )
-    return ShownVersion(version=_version_ref(record), markdown=document)
+    return ShownVersion(version=_version_ref(record), markdown=document, kept_documents=version.document.kept_documents)
 
 
 def diff_versions(session: Session, name: str, since: datetime | None, until: datetime | None) -> dict[str, Any]:

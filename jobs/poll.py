@@ -203,6 +203,7 @@ def _store(app: App, target: _Target, capture: Capture, content: _Content) -> No
             content_type=content.content_type,
             select=target.settings.select,
             remove=target.settings.remove,
+            url=target.settings.url,
         )
         reason = None
     except NotExtractable as error:

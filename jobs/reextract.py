@@ -86,7 +86,11 @@ def _rebuild(session: Session, captures: list[CaptureRecord], settings: Policy) 
         held = queries.snapshot(session, capture.snapshot_id)
         try:
             document = extract_document(
-                held.content, content_type=held.content_type, select=settings.select, remove=settings.remove
+                held.content,
+                content_type=held.content_type,
+                select=settings.select,
+                remove=settings.remove,
+                url=settings.url,
             )
         except NotExtractable as error:
             rebuild.failures[capture.id] = error.reason

@@ -106,6 +106,8 @@ class VersionRecord(Base):
     markdown: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str] = mapped_column(String(64), index=True)
     extractor_version: Mapped[str] = mapped_column(String(40))
+    # On a page holding several documents, the headings of those the version holds (a JSON list).
+    kept_documents: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when a re-extraction rebuilt the policy's versions: kept (alerts sent about it point here), not shown.
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

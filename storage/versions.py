@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -22,6 +23,7 @@ def add_version(session: Session, policy_id: int, version: Version) -> int:
         markdown=version.markdown,
         text_hash=version.text_hash,
         extractor_version=version.extractor_version,
+        kept_documents=json.dumps(list(version.document.kept_documents)) if version.document.kept_documents else None,
     )
     session.add(record)
     session.flush()
@@ -31,7 +33,7 @@ def add_version(session: Session, policy_id: int, version: Version) -> int:
 def version_of(record: VersionRecord) -> Version:
     """A stored version as the domain's value, its Markdown split back into title and body."""
     return Version(
-        document=_document(record.title, record.markdown),
+        document=_document(record.title, record.markdown, record.kept_documents),
         timestamp=record.timestamp,
         original_url=record.original_url,
         text_hash=record.text_hash,
@@ -39,10 +41,11 @@ def version_of(record: VersionRecord) -> Version:
     )
 
 
-def _document(title: str, markdown: str) -> Document:
+def _document(title: str, markdown: str, kept_documents: str | None) -> Document:
     heading = f"# {title}\n"
     body = markdown[len(heading) :] if title and markdown.startswith(heading) else markdown
-    return Document(title=title, body=body.lstrip("\n"))
+    kept = tuple(json.loads(kept_documents)) if kept_documents else ()
+    return Document(title=title, body=body.lstrip("\n"), kept_documents=kept)
 
 
 def supersede_versions(session: Session, policy_id: int, *, now: datetime) -> None:

@@ -197,6 +197,17 @@ def test_version_at_a_date_is_the_newest_captured_before_it(database: Database) 
     assert before is None
 
 
+def test_a_version_keeps_which_documents_of_a_legal_hub_it_holds(database: Database) -> None:
+    a = policy_id(database, "A")
+    hub = Document("Legal", "We collect your name.", kept_documents=("Privacy Policy", "Cookie Notice"))
+    with database.transaction() as session:
+        stored = add_version(session, a, Version(hub, "20150101000000", "https://a.example/legal", "h", "1"))
+    with database.reader() as session:
+        record = queries.version_at(session, a, datetime(2016, 1, 1, tzinfo=UTC))
+        assert record is not None and record.id == stored
+        assert version_of(record).document.kept_documents == ("Privacy Policy", "Cookie Notice")
+
+
 def test_a_due_policy_is_claimed_by_one_owner_only(database: Database) -> None:
     with database.transaction() as session:
         first = claim_due_policies(session, owner="one", now=NOW, limit=10, lease=timedelta(hours=1))

@@ -28,7 +28,7 @@ def extract(file: Path, url: str, timestamp: str, site: str) -> None:
     """Print FILE.html as policy Markdown in the Princeton-Leuven reference format."""
     captured = datetime_to_timestamp(parse_when(timestamp)) if timestamp else ""
     try:
-        document = extract_document(file.read_bytes())
+        document = extract_document(file.read_bytes(), url=url or "")
     except NotExtractable as error:
         fail(f"{file}: {error}", code=1)
     if url and captured:

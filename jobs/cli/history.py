@@ -78,9 +78,12 @@ def show(obj: Context, name: str, at: str | None, as_json: bool) -> None:
     with obj.reader() as session:
         shown = history.show_version(session, name, when, archive_url=obj.settings().archive.base_url)
     if as_json:
-        print_json({**shown.version, "markdown": shown.markdown})
+        print_json({**shown.version, "kept_documents": list(shown.kept_documents), "markdown": shown.markdown})
     else:
         click.echo(shown.markdown, nl=False)
+        if shown.kept_documents:
+            kept = "; ".join(shown.kept_documents)
+            click.echo(f"note: the page holds several documents; this version holds {kept}", err=True)
 
 
 @click.command()
