@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from jobs.app import App
 from jobs.archive_state import save_archive_block
+from jobs.reextract import reextract_policy
 from jobs.store_version import new_version, parsed_version, store_version_text
 from jobs.subscribers import queue_change_alerts
 from monitor.compare.sections import ParsedText
 from monitor.errors import ArchiveError, CaptureUnavailable, NotExtractable
-from monitor.extract.pipeline import extract_document
+from monitor.extract.pipeline import EXTRACTOR_VERSION, extract_document
 from monitor.models import Capture, CaptureOutcome, Document, Policy
 from storage import queries
 from storage.captures import record_capture, store_snapshot
@@ -44,6 +45,7 @@ class PollReport:
     versions: int = 0
     changes: int = 0
     alerts: int = 0
+    reextracted: int = 0  # versions the extractor of this release reads differently, rebuilt before comparing
     error: str | None = None
 
 
@@ -146,6 +148,8 @@ def poll_policy(app: App, record: PolicyRecord, settings: Policy) -> PollReport:
     target = _Target(record=record, settings=settings, report=report)
     try:
         captures = app.archive.list_captures(record.url, since=record.cursor)
+        if captures:
+            report.reextracted = _reread_with_this_extractor(app, record, settings)
         for capture in captures:
             _process_capture(app, target, capture)
     except ArchiveError as error:  # the archive is unreachable, rate-limits us, or excludes the whole site
@@ -164,6 +168,24 @@ def poll_policy(app: App, record: PolicyRecord, settings: Policy) -> PollReport:
         report.alerts,
     )
     return report
+
+
+def _reread_with_this_extractor(app: App, record: PolicyRecord, settings: Policy) -> int:
+    """Rebuild the versions an older extractor made from the snapshots held, before a new capture is
+    compared with them: a difference that only the better extractor sees is history, never an alert."""
+    with app.database.reader() as session:
+        latest = queries.latest_version(session, record.id)
+    if latest is None or latest.extractor_version == EXTRACTOR_VERSION:
+        return 0
+    rebuilt = reextract_policy(app, record, settings)
+    logger.info(
+        "re-extracted %s (extractor %s -> %s): %d versions read differently, nobody alerted",
+        record.name,
+        latest.extractor_version,
+        EXTRACTOR_VERSION,
+        rebuilt.changed,
+    )
+    return rebuilt.changed
 
 
 def _process_capture(app: App, target: _Target, capture: Capture) -> None:

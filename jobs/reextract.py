@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from jobs.app import App
 from jobs.store_version import ParsedVersion, new_version, store_version_text
 from monitor.errors import NotExtractable
-from monitor.extract.pipeline import extract_document
+from monitor.extract.pipeline import EXTRACTOR_VERSION, extract_document
 from monitor.models import CaptureOutcome, Document, Policy, Version
 from storage import queries
 from storage.captures import relink_capture
 from storage.schema import CaptureRecord, PolicyRecord
-from storage.versions import add_version, supersede_versions
+from storage.versions import add_version, mark_extractor_version, supersede_versions
 
 
 @dataclass
@@ -73,6 +73,7 @@ def reextract_policy(app: App, record: PolicyRecord, settings: Policy) -> Reextr
             (c.outcome == CaptureOutcome.NOT_EXTRACTABLE) == (c.id in rebuild.failures) for c in captures
         )
         if report.changed == 0 and len(old) == len(rebuild.chain) and unchanged_outcomes:
+            mark_extractor_version(session, record.id, EXTRACTOR_VERSION)  # read the same: nothing to rebuild
             return report
         _store(session, record.id, captures, rebuild, {v.id: v.markdown for v in old})
         report.rebuilt = True

@@ -57,6 +57,15 @@ def supersede_versions(session: Session, policy_id: int, *, now: datetime) -> No
     )
 
 
+def mark_extractor_version(session: Session, policy_id: int, extractor_version: str) -> None:
+    """Record that a policy's current versions read the same with this extractor."""
+    session.execute(
+        update(VersionRecord)
+        .where(VersionRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
+        .values(extractor_version=extractor_version)
+    )
+
+
 def store_version_sections(
     session: Session,
     policy_id: int,

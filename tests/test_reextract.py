@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from jobs.app import App
 from jobs.deliver import deliver_pending
 from jobs.poll import poll_due
 from jobs.reextract import reextract
+from monitor.extract.pipeline import EXTRACTOR_VERSION
 from storage import queries
+from storage.schema import VersionRecord
 from tests.apps import make_settings, start_app
 from tests.fake_archive import FakeArchive
 from tests.smtp_server import SmtpServer
@@ -121,3 +124,22 @@ def test_a_rebuild_keeps_the_ids_of_the_sections_it_still_finds(apps: Apps, fake
     for ids, old in zip(section_ids(app), before, strict=True):
         kept = ids.keys() & old.keys()
         assert kept and {path: ids[path] for path in kept} == {path: old[path] for path in kept}
+
+
+def test_a_poll_after_an_extractor_upgrade_rereads_what_it_holds_before_comparing_and_alerts_nobody(
+    apps: Apps, fake_archive: FakeArchive
+) -> None:
+    app = apps.open()
+    (first,) = fake_archive.add_history(HISTORY, URL, count=1)
+    poll_due(app)
+    with app.database.transaction() as session:  # as an older extractor would have read the page: a paragraph short
+        (record,) = session.scalars(select(VersionRecord)).all()
+        record.markdown, record.text_hash, record.extractor_version = record.markdown[:-200], "older", "0"
+    fake_archive.add_capture(URL, "20300101000000", first.body + b"<!-- a new nonce -->")  # same text, new digest
+    (report,) = poll_due(app, names=("Bluesky",))
+    assert (report.reextracted, report.versions, report.alerts) == (1, 0, 0)
+    with app.database.reader() as session:
+        policy = queries.policy_by_name(session, "Bluesky")
+        assert policy is not None
+        assert {v.extractor_version for v in queries.versions(session, policy.id)} == {EXTRACTOR_VERSION}
+        assert all(not change.alertable for change, _ in queries.changes_since(session, None))

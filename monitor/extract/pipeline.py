@@ -28,7 +28,7 @@ from monitor.extract.page_preparation import prepare_body
 from monitor.extract.whitespace import collapse_whitespace
 from monitor.models import Document
 
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 _JUNK_TAGS = (
     "script", "style", "noscript", "template", "iframe", "frame", "object", "embed", "applet",
