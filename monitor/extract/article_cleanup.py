@@ -81,11 +81,10 @@ def _clean_conditionally(
 ) -> None:
     if not flags & Flags.CLEAN_CONDITIONALLY:
         return
-    before = TextStats()  # the article as it is now, before anything inside it is dropped
     sheltered = {inner for table in data_tables for inner in table.iterdescendants()}
     sheltered.update(inner for code in article.iter("code") for inner in code.iterdescendants())
-    sheltered.update(wrapper for table in data_tables for wrapper in _wrappers(table, article, before))
-    half = before.of(article).length / 2  # a name cannot outweigh half the article: "sidebar-layout"
+    sheltered.update(wrapper for table in data_tables for wrapper in _wrappers(table, article))
+    half = len(inner_text(article)) / 2  # a name cannot outweigh half the article: "sidebar-layout"
     # Innermost first, so that each element is measured after what is dropped inside it.
     stats = TextStats()
     for element in reversed(list(article.iter(*tags))):
@@ -96,12 +95,12 @@ def _clean_conditionally(
             drop(element)
 
 
-def _wrappers(table: HtmlElement, article: HtmlElement, stats: TextStats) -> list[HtmlElement]:
+def _wrappers(table: HtmlElement, article: HtmlElement) -> list[HtmlElement]:
     """The blocks around a data table that hold little else (scroll containers, figure frames)."""
-    length = stats.of(table).length
+    length = len(table.text_content())
     wrappers = []
     for ancestor in table.iterancestors():
-        if ancestor is article or stats.of(ancestor).length > length + 200:
+        if ancestor is article or len(ancestor.text_content()) > length + 200:
             break
         wrappers.append(ancestor)
     return wrappers

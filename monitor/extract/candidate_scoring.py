@@ -35,9 +35,9 @@ def _ancestors(element: HtmlElement, limit: int) -> Iterator[HtmlElement]:
         yield ancestor
 
 
-def score_candidates(body: HtmlElement, flags: Flags) -> dict[HtmlElement, float]:
+def score_candidates(body: HtmlElement, flags: Flags, stats: TextStats) -> dict[HtmlElement, float]:
+    """Each container's score; ``stats`` measures the body, which must not change until ``pick_top``."""
     scores: dict[HtmlElement, float] = {}
-    stats = TextStats()
     stats.of(body)  # measures everything in one walk; nothing changes while scoring
     for element in body.iter(*_TAGS_TO_SCORE):
         measure = stats.of(element)
@@ -55,7 +55,7 @@ def score_candidates(body: HtmlElement, flags: Flags) -> dict[HtmlElement, float
     return scores
 
 
-def pick_top(body: HtmlElement, scores: dict[HtmlElement, float], flags: Flags) -> HtmlElement:
+def pick_top(body: HtmlElement, scores: dict[HtmlElement, float], flags: Flags, stats: TextStats) -> HtmlElement:
     ranked = sorted(scores, key=scores.__getitem__, reverse=True)[:TOP_CANDIDATES]
     if not ranked or ranked[0] is body:
         wrapper = body.makeelement("div", {})
@@ -69,7 +69,7 @@ def pick_top(body: HtmlElement, scores: dict[HtmlElement, float], flags: Flags) 
     if top not in scores:
         scores[top] = _BASE_SCORES.get(top.tag, 0) + class_weight(top, flags)
     top = _climb_while_scores_rise(top, scores, body)
-    top = _climb_over_sibling_blocks(top, body)
+    top = _climb_over_sibling_blocks(top, body, stats)
     while top.getparent() is not body and len(top.getparent()) == 1:
         top = top.getparent()
     if top not in scores:
@@ -110,7 +110,7 @@ def _climb_while_scores_rise(top: HtmlElement, scores: dict[HtmlElement, float],
     return top
 
 
-def _climb_over_sibling_blocks(top: HtmlElement, body: HtmlElement) -> HtmlElement:
+def _climb_over_sibling_blocks(top: HtmlElement, body: HtmlElement, stats: TextStats) -> HtmlElement:
     """Up to the ancestor that holds the rest of the policy, when the policy is a column of blocks.
 
     Pages built from components put each section, or each paragraph, in a block of its own: the
@@ -118,7 +118,6 @@ def _climb_over_sibling_blocks(top: HtmlElement, body: HtmlElement) -> HtmlEleme
     is prose (two paragraphs or more, few links) and a good part of the policy (at least
     ``_SIBLING_SHARE`` of what is held so far), not a copyright line or a call to action.
     """
-    stats = TextStats()
     current = top
     while (found := _ancestor_adding_prose(current, body, stats)) is not None:
         current = found

@@ -26,6 +26,7 @@ from monitor.extract.boilerplate import strip_unlikely
 from monitor.extract.candidate_scoring import assemble_article, pick_top, score_candidates
 from monitor.extract.content_signals import ALL_FLAGS, Flags, inner_text
 from monitor.extract.page_preparation import paragraphize_divs
+from monitor.extract.text_measures import TextStats
 from monitor.extract.whitespace import collapse_whitespace
 
 CHAR_THRESHOLD = 500  # an article shorter than this is retried with fewer heuristics
@@ -49,8 +50,9 @@ def _grab_article(body: HtmlElement, flags: Flags, titles: tuple[str, str]) -> H
     if flags & Flags.STRIP_UNLIKELY:
         strip_unlikely(body)
     paragraphize_divs(body)
-    scores = score_candidates(body, flags)
-    top = pick_top(body, scores, flags)
+    stats = TextStats()
+    scores = score_candidates(body, flags, stats)
+    top = pick_top(body, scores, flags, stats)
     article = assemble_article(top, scores)
     clean_article(article, flags, titles)
     return article
