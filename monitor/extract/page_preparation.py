@@ -11,7 +11,7 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from monitor.extract.content_signals import drop, has_text, is_phrasing, link_density
+from monitor.extract.content_signals import drop, has_text, inner_text, is_phrasing, link_density
 from monitor.extract.text_measures import TextStats
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -30,13 +30,23 @@ def prepare_body(body: HtmlElement) -> None:
 
 def _drop_hidden(body: HtmlElement) -> None:
     """Drop hidden elements, unless they hold half the page: hiding that much is a script's doing."""
-    stats = TextStats()  # measured before any drop: a hidden element is visited before what it holds
     doomed = []
+    page_length: int | None = None  # read when the first hidden element is met: most pages have few or none
+    # Hidden elements are measured by their text_content() until one holds half the page: those inside it
+    # would read it again, level by level, so from then on each subtree is measured once.
+    stats: TextStats | None = None
     walker = etree.iterwalk(body, events=("start",))
     for _, element in walker:
-        if element is not body and _is_hidden(element) and stats.of(element).length < stats.of(body).length / 2:
+        if element is body or not _is_hidden(element):
+            continue
+        if page_length is None:
+            page_length = len(inner_text(body))
+        length = stats.of(element).length if stats is not None else len(inner_text(element))
+        if length < page_length / 2:
             doomed.append(element)
             walker.skip_subtree()
+        elif stats is None:
+            stats = TextStats()  # measured before any drop: nothing is dropped until the walk ends
     for element in doomed:
         drop(element)
 
