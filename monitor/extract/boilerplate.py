@@ -32,13 +32,14 @@ _UNLIKELY_TAGS = frozenset({"nav", "aside", "footer"})
 
 def strip_unlikely(body: HtmlElement) -> None:
     doomed = []
+    verdicts: dict[str, tuple[bool, bool]] = {}  # pages repeat their class and id names: each is searched once
     shelters: list[HtmlElement] = []  # open tables and code: names inside them are not trusted
     walker = etree.iterwalk(body, events=("start", "end"))
     for event, element in walker:
         if event == "end":
             if shelters and shelters[-1] is element:
                 shelters.pop()
-        elif not shelters and element is not body and _is_unlikely(element):
+        elif not shelters and element is not body and _is_unlikely(element, verdicts):
             doomed.append(element)
             walker.skip_subtree()
         elif element.tag in ("table", "code", "pre"):
@@ -47,8 +48,11 @@ def strip_unlikely(body: HtmlElement) -> None:
         drop(element)
 
 
-def _is_unlikely(element: HtmlElement) -> bool:
-    """Navigation, menus, footers, sidebars, banners, sharing widgets, cookie notices."""
+def _is_unlikely(element: HtmlElement, verdicts: dict[str, tuple[bool, bool]]) -> bool:
+    """Navigation, menus, footers, sidebars, banners, sharing widgets, cookie notices.
+
+    ``verdicts``: what ``_name_signals`` said of the class-and-id strings met so far.
+    """
     tag = element.tag
     if tag in ("body", "a") or tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
         return False
@@ -57,11 +61,13 @@ def _is_unlikely(element: HtmlElement) -> bool:
     if tag == "header" and next(element.iterancestors("article", "main"), None) is None:
         return len(inner_text(element)) < 300 or link_density(element) > 0.5  # the site's, not the text's
     names = match_string(element)
-    if _is_cookie_notice(element, names):
+    signals = verdicts.get(names)
+    if signals is None:
+        signals = verdicts[names] = _name_signals(names)
+    cookie_names, unlikely_names = signals
+    if cookie_names and len(inner_text(element)) < 1500:
         return True
-    if _UNLIKELY.search(names) is None or _MAYBE_CANDIDATE.search(names) is not None:
-        return False
-    return not _reads_like_a_section(element)
+    return unlikely_names and not _reads_like_a_section(element)
 
 
 def _reads_like_a_section(element: HtmlElement) -> bool:
@@ -71,8 +77,9 @@ def _reads_like_a_section(element: HtmlElement) -> bool:
     return len(inner_text(element)) >= 500 and link_density(element) < 0.2
 
 
-def _is_cookie_notice(element: HtmlElement, names: str) -> bool:
-    # A policy's own "cookies" section also carries such names: require the banner's shape too.
-    if _COOKIE.search(names) is None:
-        return False
-    return _NOTICE.search(names) is not None and len(inner_text(element)) < 1500
+def _name_signals(names: str) -> tuple[bool, bool]:
+    """Whether class and id name a cookie notice, and whether they name boilerplate (see ``_is_unlikely``)."""
+    # A policy's own "cookies" section also carries such names: the banner's shape is required too.
+    cookie = _COOKIE.search(names) is not None and _NOTICE.search(names) is not None
+    unlikely = _UNLIKELY.search(names) is not None and _MAYBE_CANDIDATE.search(names) is None
+    return cookie, unlikely
