@@ -61,9 +61,11 @@ class Measure:
 
 
 def _unpacked(raw: _Raw) -> Measure:
-    counts = raw[7]
-    fields = (counts >> (_COUNT_BITS * field) & _COUNT_MASK for field in range(5))
-    return Measure(*raw[:7], *fields)
+    chars, words, commas, empty, starts, ends, links, counts = raw
+    mask, bits = _COUNT_MASK, _COUNT_BITS
+    paragraphs, images, items = counts & mask, counts >> bits & mask, counts >> 2 * bits & mask
+    inputs, embeds = counts >> 3 * bits & mask, counts >> 4 * bits
+    return Measure(chars, words, commas, empty, starts, ends, links, paragraphs, images, items, inputs, embeds)
 
 
 class TextStats:
