@@ -35,10 +35,12 @@ heading, the title line included), computed on the same outputs.
 Timing: each extractor runs over all pages once as an untimed warm-up, then ``--rounds`` timed rounds; pages/s is
 pages × rounds / total time. Ours is timed on ``extract_document`` + ``render_reference``, each peer on its full
 conversion (decoding included) as described above. Our speed is printed as a ratio to each peer's.
+Peak memory (ours only): ``tracemalloc``'s peak over one ``run`` of the set's largest page by HTML bytes, after the
+timed rounds (the page's bytes, loaded before, are not counted; memory libxml2 allocates itself is not traced).
 
 Output: one row per page with our five metrics and each peer's token F1; then the means and pages/s of every extractor,
-our speed as a ratio to each peer's, and the targets (F1, order and heading F1 above every peer's; pages/s at least 2×
-trafilatura's).
+our speed as a ratio to each peer's, our peak memory, and the targets (F1, order and heading F1 above every peer's;
+pages/s at least 2× trafilatura's).
 
 The peers come from the optional ``bench`` extra (``pip install -e '.[bench]'``); without it only ours is scored, with a
 note. html2text is GPL-3.0: it is imported here, in ``benchmarks/``, and nowhere in the shipped packages.
@@ -60,6 +62,7 @@ import re
 import statistics
 import sys
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -280,6 +283,20 @@ def pages_per_second(convert: Convert, pairs: list[Pair], rounds: int) -> float:
     return len(pairs) * rounds / (time.perf_counter() - started)
 
 
+def peak_memory(pairs: list[Pair]) -> str:
+    """tracemalloc's peak over one extraction by ours of the largest page (by HTML bytes), as a summary line."""
+    largest = max(pairs, key=lambda pair: len(pair.html))
+    tracemalloc.start()
+    try:
+        with contextlib.suppress(Exception):
+            run(largest)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    page = f"{largest.name}, {len(largest.html) / 2**20:.2f} MiB of HTML"
+    return f"peak memory: ours {peak / 2**20:.2f} MiB (tracemalloc) on the largest page ({page})"
+
+
 # --- report -------------------------------------------------------------------------------------------------------
 
 
@@ -398,6 +415,8 @@ def main() -> None:
         rounds = max(args.rounds, 0)
         rates = {name: pages_per_second(convert, pairs, rounds) for name, convert in extractors.items() if rounds}
         print_summary(scores, rates, len(pairs), rounds)
+        if "ours" in extractors:
+            print(peak_memory(pairs))
         print_fidelity(fidelity_scores)
         print()
 

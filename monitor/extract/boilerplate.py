@@ -36,13 +36,14 @@ _INTRO_LENGTH = 150  # a site header's tagline is shorter than a paragraph of th
 
 def strip_unlikely(body: HtmlElement) -> None:
     doomed = []
+    verdicts: dict[str, tuple[bool, bool, bool]] = {}  # pages repeat their class and id names: each is searched once
     shelters: list[HtmlElement] = []  # open tables and code: names inside them are not trusted
     walker = etree.iterwalk(body, events=("start", "end"))
     for event, element in walker:
         if event == "end":
             if shelters and shelters[-1] is element:
                 shelters.pop()
-        elif not shelters and element is not body and _is_unlikely(element):
+        elif not shelters and element is not body and _is_unlikely(element, verdicts):
             doomed.append(element)
             walker.skip_subtree()
         elif element.tag in ("table", "code", "pre"):
@@ -51,8 +52,11 @@ def strip_unlikely(body: HtmlElement) -> None:
         drop(element)
 
 
-def _is_unlikely(element: HtmlElement) -> bool:
-    """Navigation, menus, footers, sidebars, banners, sharing widgets, cookie notices."""
+def _is_unlikely(element: HtmlElement, verdicts: dict[str, tuple[bool, bool, bool]]) -> bool:
+    """Navigation, menus, footers, sidebars, banners, sharing widgets, cookie notices.
+
+    ``verdicts``: what ``_name_signals`` said of the class-and-id strings met so far.
+    """
     tag = element.tag
     if tag in ("body", "a") or tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
         return False
@@ -61,11 +65,15 @@ def _is_unlikely(element: HtmlElement) -> bool:
     if tag == "header" and next(element.iterancestors("article", "main"), None) is None:
         return len(inner_text(element)) < 300 or link_density(element) > 0.5  # the site's, not the text's
     names = clutter_names(element)
-    if _is_cookie_notice(element, names):
+    signals = verdicts.get(names)
+    if signals is None:
+        signals = verdicts[names] = _name_signals(names)
+    cookie_names, unlikely_names, only_header = signals
+    if cookie_names and len(inner_text(element)) < 1500:
         return True
-    if _UNLIKELY.search(names) is None or _MAYBE_CANDIDATE.search(names) is not None:
+    if not unlikely_names:
         return False
-    if _UNLIKELY.search(_HEADER.sub("", names)) is None and _holds_a_paragraph(element):
+    if only_header and _holds_a_paragraph(element):
         return False  # a policy's own header block: its title and the intro before the first section
     return not _reads_like_a_section(element)
 
@@ -85,8 +93,11 @@ def _holds_a_paragraph(element: HtmlElement) -> bool:
     return False
 
 
-def _is_cookie_notice(element: HtmlElement, names: str) -> bool:
-    # A policy's own "cookies" section also carries such names: require the banner's shape too.
-    if _COOKIE.search(names) is None:
-        return False
-    return _NOTICE.search(names) is not None and len(inner_text(element)) < 1500
+def _name_signals(names: str) -> tuple[bool, bool, bool]:
+    """Whether class and id name a cookie notice, whether they name boilerplate (see ``_is_unlikely``), and
+    whether "header" is the only such name."""
+    # A policy's own "cookies" section also carries such names: the banner's shape is required too.
+    cookie = _COOKIE.search(names) is not None and _NOTICE.search(names) is not None
+    unlikely = _UNLIKELY.search(names) is not None and _MAYBE_CANDIDATE.search(names) is None
+    only_header = _UNLIKELY.search(_HEADER.sub("", names)) is None
+    return cookie, unlikely, only_header

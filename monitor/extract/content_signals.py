@@ -48,7 +48,13 @@ def inner_text(element: HtmlElement) -> str:
 
 def has_text(element: HtmlElement) -> bool:
     """Whether ``inner_text(element)`` is not empty, reading only as far as the first word."""
-    return any(normalized_text(chunk) for chunk in element.itertext())
+    for chunk in element.itertext():
+        if chunk.isascii():  # most chunks: no invisible character to drop first
+            if chunk and not chunk.isspace():
+                return True
+        elif normalized_text(chunk):
+            return True
+    return False
 
 
 def drop(element: HtmlElement) -> None:

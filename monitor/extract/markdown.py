@@ -58,7 +58,9 @@ class MarkdownRenderer:
         """``root``'s content as Markdown, without leading or trailing blank lines."""
         walker = etree.iterwalk(root, events=("start", "end"))
         for event, element in walker:
-            tag = element.tag if isinstance(element.tag, str) else ""
+            tag = element.tag
+            if not isinstance(tag, str):
+                tag = ""
             if event == "start":
                 if tag in SKIPPED_TAGS or not tag or self._start(element, tag):
                     walker.skip_subtree()

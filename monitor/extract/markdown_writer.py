@@ -66,6 +66,9 @@ class MarkdownWriter:
             self.parts.append(mark.closing)
 
     def text(self, data: str) -> None:
+        if data.isascii() and data.isspace():  # the indentation between tags, most text runs of a page
+            self.space = True
+            return
         data = collapse_whitespace(data)
         if not data:
             return

@@ -14,8 +14,12 @@ from lxml.html import HtmlElement
 from monitor.extract.content_signals import drop, has_text, is_phrasing, link_density
 from monitor.extract.responsive_variants import drop_repeated_variants
 from monitor.extract.text_measures import TextStats
+from monitor.extract.whitespace import normalized_length
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# The attributes that _is_hidden reads, found by libxml2 (in document order) rather than by a Python walk
+# over every element.
+_MAYBE_HIDDEN = etree.XPath("descendant::*/@style | descendant::*/@hidden | descendant::*/@aria-hidden")
 _DIV_TO_P_BLOCKS = frozenset(
     {"blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "section", "article", "form", "select"}
 )
@@ -32,15 +36,31 @@ def prepare_body(body: HtmlElement) -> None:
 
 def _drop_hidden(body: HtmlElement) -> None:
     """Drop hidden elements, unless they hold half the page: hiding that much is a script's doing."""
-    stats = TextStats()  # measured before any drop: a hidden element is visited before what it holds
-    doomed = []
-    walker = etree.iterwalk(body, events=("start",))
-    for _, element in walker:
-        if element is not body and _is_hidden(element) and stats.of(element).length < stats.of(body).length / 2:
+    doomed: list[HtmlElement] = []
+    page_length: int | None = None  # read when the first hidden element is met: most pages have few or none
+    # Hidden elements are measured by their text_content() until one holds half the page: those inside it
+    # would read it again, level by level, so from then on each subtree is measured once.
+    stats: TextStats | None = None
+    previous = body
+    for element in (attribute.getparent() for attribute in _MAYBE_HIDDEN(body)):  # in document order
+        if element is previous:
+            continue  # its second hiding attribute
+        previous = element
+        if not _is_hidden(element) or (doomed and _is_inside(element, doomed[-1])):
+            continue
+        if page_length is None:
+            page_length = normalized_length(body.text_content())
+        length = stats.of(element).length if stats is not None else normalized_length(element.text_content())
+        if length < page_length / 2:
             doomed.append(element)
-            walker.skip_subtree()
+        elif stats is None:
+            stats = TextStats()  # measured before any drop: nothing is dropped until the loop ends
     for element in doomed:
         drop(element)
+
+
+def _is_inside(element: HtmlElement, container: HtmlElement) -> bool:
+    return any(ancestor is container for ancestor in element.iterancestors())
 
 
 def _is_hidden(element: HtmlElement) -> bool:

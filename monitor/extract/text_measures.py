@@ -18,6 +18,19 @@ from lxml.html import HtmlElement
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _COMMAS = re.compile(r"[,\u060c\ufe50\ufe10\ufe11\u2e41\u2e34\u2e32\uff0c]")
 _EMBEDS = frozenset({"object", "embed", "iframe"})
+# Descendant counts packed in one int, a field of _COUNT_BITS bits per tag kind, so that a parent adds its
+# children's counts in one addition (the walk visits every node of a page: this is its hot path).
+_COUNT_BITS = 32
+_COUNT_MASK = (1 << _COUNT_BITS) - 1
+_COUNTED_TAGS: dict[str, int] = {"p": 0, "img": 1, "li": 2, "input": 3, **dict.fromkeys(_EMBEDS, 4)}
+_COUNT_OF_TAG = {tag: 1 << (_COUNT_BITS * field) for tag, field in _COUNTED_TAGS.items()}
+
+# A measure as the walk keeps it, a tuple being far cheaper to make than an object, and most measures never
+# asked for: chars, words, commas, empty, starts_in_word, ends_in_word, links and the packed counts.
+_Raw = tuple[int, int, int, bool, bool, bool, float, int]
+_EMPTY: _Raw = (0, 0, 0, True, False, False, 0.0, 0)
+_Run = tuple[int, int, int, bool, bool]  # a run of text: chars, words, commas, starts and ends in a word
+_BLANK: _Run = (0, 0, 0, False, False)
 
 
 @dataclass(slots=True)
@@ -46,44 +59,13 @@ class Measure:
     def link_density(self) -> float:
         return self.links / self.length if self.length else 0.0
 
-    def add_text(self, text: str | None) -> None:
-        """Append a run of text, joining its first word to the last one when nothing separates them."""
-        if not text:
-            return
-        if text.isascii():
-            if text.isspace():  # the indentation between tags, most text runs of a page
-                self.empty = False
-                self.ends_in_word = False
-                return
-            self.commas += text.count(",")
-        else:
-            text = _INVISIBLE.sub("", text)
-            if not text:
-                return
-            self.commas += len(_COMMAS.findall(text))
-        words = text.split()
-        self._join(sum(map(len, words)), len(words), not text[0].isspace(), not text[-1].isspace())
 
-    def add_child(self, child: Measure, tag: str) -> None:
-        """Append a child element's text and figures; ``tag`` is the child's own tag."""
-        if not child.empty:
-            self._join(child.chars, child.words, child.starts_in_word, child.ends_in_word)
-        self.commas += child.commas
-        self.links += child.links
-        self.paragraphs += child.paragraphs + (tag == "p")
-        self.images += child.images + (tag == "img")
-        self.items += child.items + (tag == "li")
-        self.inputs += child.inputs + (tag == "input")
-        self.embeds += child.embeds + (tag in _EMBEDS)
-
-    def _join(self, chars: int, words: int, starts_in_word: bool, ends_in_word: bool) -> None:
-        merged = self.ends_in_word and starts_in_word and words > 0 and self.words > 0
-        if self.empty:
-            self.starts_in_word = starts_in_word and words > 0
-        self.chars += chars
-        self.words += words - merged
-        self.ends_in_word = ends_in_word and words > 0
-        self.empty = False
+def _unpacked(raw: _Raw) -> Measure:
+    chars, words, commas, empty, starts, ends, links, counts = raw
+    mask, bits = _COUNT_MASK, _COUNT_BITS
+    paragraphs, images, items = counts & mask, counts >> bits & mask, counts >> 2 * bits & mask
+    inputs, embeds = counts >> 3 * bits & mask, counts >> 4 * bits
+    return Measure(chars, words, commas, empty, starts, ends, links, paragraphs, images, items, inputs, embeds)
 
 
 class TextStats:
@@ -94,40 +76,81 @@ class TextStats:
     """
 
     def __init__(self) -> None:
-        self._measures: dict[HtmlElement, Measure] = {}
+        self._measures: dict[HtmlElement, _Raw] = {}
 
     def of(self, element: HtmlElement) -> Measure:
         known = self._measures.get(element)
-        if known is not None:
-            return known
+        return _unpacked(known if known is not None else self._measure(element))
+
+    def _measure(self, element: HtmlElement) -> _Raw:
+        """Measure ``element`` and everything in it not measured yet, in one walk.
+
+        The measure of the innermost open element lives in local variables, those of the elements around
+        it on a stack; text runs and children are joined in line rather than by calls, for speed.
+        """
         measures = self._measures
-        open_measures: list[Measure] = []  # of the elements being walked through, innermost last
+        stack: list[_Raw] = []
+        chars, words, commas, empty, starts, ends, links, counts = _EMPTY
         walker = etree.iterwalk(element, events=("start", "end"))
         for event, node in walker:
             if event == "start":
                 if node in measures:
                     walker.skip_subtree()  # measured before; its end event still comes
-                else:
-                    opened = Measure()
-                    opened.add_text(node.text)
-                    open_measures.append(opened)
+                    continue
+                stack.append((chars, words, commas, empty, starts, ends, links, counts))
+                chars, words, commas, empty, starts, ends, links, counts = _EMPTY
+                text = node.text
+                if text and (run := _text_run(text)) is not None:
+                    chars, words, commas, starts, ends = run
+                    empty = False
                 continue
             measure = measures.get(node)
+            tag = node.tag
             if measure is None:
-                measure = measures[node] = _closed(open_measures.pop(), node)
+                if tag == "a":
+                    in_page = (node.get("href") or "").startswith("#")
+                    links += (chars + words - 1 if words else 0) * (0.3 if in_page else 1.0)
+                measure = measures[node] = (chars, words, commas, empty, starts, ends, links, counts)
+                chars, words, commas, empty, starts, ends, links, counts = stack.pop()
             if node is element:
                 return measure
-            parent = open_measures[-1]
-            tag = node.tag
             if isinstance(tag, str):  # comments and processing instructions hold no text
-                parent.add_child(measure, tag)
-            parent.add_text(node.tail)
+                c_chars, c_words, c_commas, c_empty, c_starts, c_ends, c_links, c_counts = measure
+                if not c_empty:
+                    if not c_words:
+                        ends = False
+                    elif empty:
+                        chars, words, starts, ends = c_chars, c_words, c_starts, c_ends
+                    else:  # the child's first word continues the last one when nothing separates them
+                        chars, words, ends = chars + c_chars, words + c_words - (ends and c_starts), c_ends
+                    empty = False
+                commas += c_commas
+                links += c_links
+                counts += c_counts + _COUNT_OF_TAG.get(tag, 0)
+            tail = node.tail
+            if tail and (run := _text_run(tail)) is not None:
+                r_chars, r_words, r_commas, r_starts, r_ends = run
+                commas += r_commas
+                if not r_words:
+                    ends = False
+                elif empty:
+                    chars, words, starts, ends = r_chars, r_words, r_starts, r_ends
+                else:
+                    chars, words, ends = chars + r_chars, words + r_words - (ends and r_starts), r_ends
+                empty = False
         raise AssertionError("unreachable: the walk ends with the element's own end event")
 
 
-def _closed(measure: Measure, element: HtmlElement) -> Measure:
-    """``measure``, all of the element's content added: a link's text counts as linked text."""
-    if element.tag == "a":
-        in_page = (element.get("href") or "").startswith("#")
-        measure.links += measure.length * (0.3 if in_page else 1.0)
-    return measure
+def _text_run(text: str) -> _Run | None:
+    """The measure of a run of text; None when it holds no character at all (invisible ones aside)."""
+    if text.isascii():
+        if text.isspace():  # the indentation between tags, most text runs of a page
+            return _BLANK
+        commas = text.count(",")
+    else:
+        text = _INVISIBLE.sub("", text)
+        if not text:
+            return None
+        commas = len(_COMMAS.findall(text))
+    words = text.split()
+    return sum(map(len, words)), len(words), commas, not text[0].isspace(), not text[-1].isspace()

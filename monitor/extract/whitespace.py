@@ -23,3 +23,11 @@ def normalized_text(text: str) -> str:
     if not text.isascii():
         text = _INVISIBLE.sub("", text)
     return " ".join(text.split())
+
+
+def normalized_length(text: str) -> int:
+    """``len(normalized_text(text))``, without making the text."""
+    if not text.isascii():
+        text = _INVISIBLE.sub("", text)
+    words = text.split()
+    return sum(map(len, words)) + len(words) - 1 if words else 0
