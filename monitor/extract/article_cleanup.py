@@ -16,6 +16,7 @@ from monitor.extract.class_names import clutter_names
 from monitor.extract.content_signals import Flags, class_weight, drop, has_text, inner_text, is_phrasing
 from monitor.extract.markdown_tables import is_data_table
 from monitor.extract.text_measures import Measure, TextStats
+from monitor.extract.whitespace import normalized_length
 
 _SHARE = re.compile(r"(?:\b|_)(?:share|sharedaddy)(?:\b|_)", re.I)  # Readability's "share" widgets
 
@@ -28,7 +29,8 @@ def clean_article(article: HtmlElement, flags: Flags, titles: tuple[str, str]) -
     _drop_title_headings(article, *titles)
     for child in list(article):
         for element in list(child.iterdescendants()):
-            if _SHARE.search(clutter_names(element)) and len(element.text_content()) < 500:
+            raw = f"{element.get('class') or ''} {element.get('id') or ''}"  # utility tokens only take away
+            if _SHARE.search(raw) and _SHARE.search(clutter_names(element)) and len(element.text_content()) < 500:
                 drop(element)
     _remove_all(article, ("input", "textarea", "select", "button"))
     if flags & Flags.WEIGHT_CLASSES:
@@ -79,16 +81,17 @@ def _similar_to_title(heading: str, title: str) -> bool:
 def _clean_conditionally(
     article: HtmlElement, tags: tuple[str, ...], flags: Flags, data_tables: set[HtmlElement]
 ) -> None:
-    if not flags & Flags.CLEAN_CONDITIONALLY:
+    candidates = [element for element in article.iter(*tags) if element is not article]
+    if not flags & Flags.CLEAN_CONDITIONALLY or not candidates:
         return
     sheltered = {inner for table in data_tables for inner in table.iterdescendants()}
     sheltered.update(inner for code in article.iter("code") for inner in code.iterdescendants())
     sheltered.update(wrapper for table in data_tables for wrapper in _wrappers(table, article))
-    half = len(inner_text(article)) / 2  # a name cannot outweigh half the article: "sidebar-layout"
+    half = normalized_length(article.text_content()) / 2  # a name cannot outweigh half of it: "sidebar-layout"
     # Innermost first, so that each element is measured after what is dropped inside it.
     stats = TextStats()
-    for element in reversed(list(article.iter(*tags))):
-        if element is article or element in sheltered or element in data_tables:
+    for element in reversed(candidates):
+        if element in sheltered or element in data_tables:
             continue
         measure = stats.of(element)
         if measure.length <= half and _looks_like_clutter(element, flags, measure):

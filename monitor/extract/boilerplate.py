@@ -12,7 +12,7 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-from monitor.extract.class_names import clutter_names
+from monitor.extract.class_names import clutter_classes, clutter_id
 from monitor.extract.content_signals import drop, inner_text, link_density
 
 _UNLIKELY = re.compile(
@@ -36,7 +36,9 @@ _INTRO_LENGTH = 150  # a site header's tagline is shorter than a paragraph of th
 
 def strip_unlikely(body: HtmlElement) -> None:
     doomed = []
-    verdicts: dict[str, tuple[bool, bool, bool]] = {}  # pages repeat their class and id names: each is searched once
+    verdicts: dict[
+        tuple[str, str], tuple[bool, bool, bool]
+    ] = {}  # pages repeat their class and id names: each is searched once
     shelters: list[HtmlElement] = []  # open tables and code: names inside them are not trusted
     walker = etree.iterwalk(body, events=("start", "end"))
     for event, element in walker:
@@ -52,7 +54,7 @@ def strip_unlikely(body: HtmlElement) -> None:
         drop(element)
 
 
-def _is_unlikely(element: HtmlElement, verdicts: dict[str, tuple[bool, bool, bool]]) -> bool:
+def _is_unlikely(element: HtmlElement, verdicts: dict[tuple[str, str], tuple[bool, bool, bool]]) -> bool:
     """Navigation, menus, footers, sidebars, banners, sharing widgets, cookie notices.
 
     ``verdicts``: what ``_name_signals`` said of the class-and-id strings met so far.
@@ -64,10 +66,10 @@ def _is_unlikely(element: HtmlElement, verdicts: dict[str, tuple[bool, bool, boo
         return True
     if tag == "header" and next(element.iterancestors("article", "main"), None) is None:
         return len(inner_text(element)) < 300 or link_density(element) > 0.5  # the site's, not the text's
-    names = clutter_names(element)
-    signals = verdicts.get(names)
+    key = (element.get("class") or "", clutter_id(element))
+    signals = verdicts.get(key)
     if signals is None:
-        signals = verdicts[names] = _name_signals(names)
+        signals = verdicts[key] = _name_signals(f"{clutter_classes(key[0])} {key[1]}")
     cookie_names, unlikely_names, only_header = signals
     if cookie_names and len(inner_text(element)) < 1500:
         return True

@@ -36,18 +36,25 @@ _ID_WORDS = re.compile(r"[-_]+")
 
 def clutter_names(element: HtmlElement, *, with_id: bool = True) -> str:
     """The element's class (utility tokens set aside) and id, as the clutter heuristics read them."""
-    classes = element.get("class") or ""
-    if classes:
-        if _SHOWN_AT_A_BREAKPOINT.search(classes):
-            classes = _BARE_HIDDEN.sub("", classes)
-        classes = _UTILITY_TOKEN.sub("", classes)
+    classes = clutter_classes(element.get("class") or "")
     return f"{classes} {clutter_id(element)}" if with_id else classes
+
+
+def clutter_classes(classes: str) -> str:
+    """A class attribute without its utility tokens."""
+    if not classes:
+        return classes
+    if _SHOWN_AT_A_BREAKPOINT.search(classes):
+        classes = _BARE_HIDDEN.sub("", classes)
+    return _UTILITY_TOKEN.sub("", classes)
 
 
 def clutter_id(element: HtmlElement) -> str:
     """The element's id, unless it is an anchor made of its own heading ("how-we-share-your-data"):
     such ids say what a section is about, as its heading does, not what kind of widget it is."""
     identifier = element.get("id") or ""
+    if identifier.count("-") + identifier.count("_") < 2:
+        return identifier  # one or two words: no heading's slug
     words = [word for word in _ID_WORDS.split(identifier.casefold()) if word]
     if len(words) < 3:
         return identifier

@@ -27,7 +27,7 @@ from monitor.extract.candidate_scoring import assemble_article, pick_top, score_
 from monitor.extract.content_signals import ALL_FLAGS, Flags, inner_text
 from monitor.extract.page_preparation import paragraphize_divs
 from monitor.extract.text_measures import TextStats
-from monitor.extract.whitespace import collapse_whitespace
+from monitor.extract.whitespace import collapse_whitespace, normalized_length
 
 CHAR_THRESHOLD = 500  # an article shorter than this is retried with fewer heuristics
 _TITLE_SEPARATOR = re.compile(r" [|\-\\/>»] ")
@@ -39,7 +39,7 @@ def find_main_content(body: HtmlElement, title: str) -> HtmlElement:
     attempts: list[tuple[int, HtmlElement]] = []
     for flags in (ALL_FLAGS, ALL_FLAGS & ~Flags.STRIP_UNLIKELY, Flags.CLEAN_CONDITIONALLY, Flags(0)):
         article = _grab_article(copy.deepcopy(body), flags, titles)
-        length = len(inner_text(article))
+        length = normalized_length(article.text_content())
         if length >= CHAR_THRESHOLD:
             return article
         attempts.append((length, article))
