@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from lxml.html import HtmlElement
 
 from monitor.extract.content_signals import Flags, class_weight, inner_text, link_density
+from monitor.extract.sibling_blocks import climb_over_sibling_blocks
 from monitor.extract.text_measures import TextStats
 
 TOP_CANDIDATES = 5
 MAX_SCORED_ANCESTORS = 5
-MAX_CLIMB = 6  # levels above the best block where the rest of a policy split into blocks is looked for
-_SIBLING_SHARE = 0.3
 _SENTENCE_END = re.compile(r"\.( |$)")
 _TAGS_TO_SCORE = ("section", "h2", "h3", "h4", "h5", "h6", "p", "td", "pre")
 _KEPT_ARTICLE_TAGS = frozenset({"div", "article", "section", "p", "pre"})
@@ -69,7 +68,7 @@ def pick_top(body: HtmlElement, scores: dict[HtmlElement, float], flags: Flags, 
     if top not in scores:
         scores[top] = _BASE_SCORES.get(top.tag, 0) + class_weight(top, flags)
     top = _climb_while_scores_rise(top, scores, body)
-    top = _climb_over_sibling_blocks(top, body, stats)
+    top = climb_over_sibling_blocks(top, body, stats)
     while top.getparent() is not body and len(top.getparent()) == 1:
         top = top.getparent()
     if top not in scores:
@@ -108,36 +107,6 @@ def _climb_while_scores_rise(top: HtmlElement, scores: dict[HtmlElement, float],
         last = scores[parent]
         parent = parent.getparent()
     return top
-
-
-def _climb_over_sibling_blocks(top: HtmlElement, body: HtmlElement, stats: TextStats) -> HtmlElement:
-    """Up to the ancestor that holds the rest of the policy, when the policy is a column of blocks.
-
-    Pages built from components put each section, or each paragraph, in a block of its own: the
-    best-scoring block is then only part of the policy. An ancestor takes its place when what it adds
-    is prose (two paragraphs or more, few links) and a good part of the policy (at least
-    ``_SIBLING_SHARE`` of what is held so far), not a copyright line or a call to action.
-    """
-    current = top
-    while (found := _ancestor_adding_prose(current, body, stats)) is not None:
-        current = found
-    return current
-
-
-def _ancestor_adding_prose(current: HtmlElement, body: HtmlElement, stats: TextStats) -> HtmlElement | None:
-    held = stats.of(current)
-    for ancestor in _ancestors(current, MAX_CLIMB):
-        if ancestor is body:
-            return None
-        whole = stats.of(ancestor)
-        added = whole.length - held.length
-        if added <= 0:
-            continue
-        if (whole.links - held.links) / added >= 0.2:
-            return None
-        if added >= _SIBLING_SHARE * held.length and whole.paragraphs - held.paragraphs >= 2:
-            return ancestor
-    return None
 
 
 def assemble_article(top: HtmlElement, scores: dict[HtmlElement, float]) -> HtmlElement:
