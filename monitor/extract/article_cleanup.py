@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 
 from monitor.extract.class_names import clutter_names
 from monitor.extract.content_signals import Flags, class_weight, drop, has_text, inner_text, is_phrasing
+from monitor.extract.div_grids import keep_div_grids
 from monitor.extract.markdown_tables import is_data_table
 from monitor.extract.text_measures import Measure, TextStats
 from monitor.extract.whitespace import normalized_length
@@ -23,8 +24,9 @@ _SHARE = re.compile(r"(?:\b|_)(?:share|sharedaddy)(?:\b|_)", re.I)  # Readabilit
 
 def clean_article(article: HtmlElement, flags: Flags, titles: tuple[str, str]) -> None:
     """Drop what is inside the article but not policy text (widgets, link lists, form controls...)."""
-    data_tables = {table for table in article.iter("table") if is_data_table(table)}
-    _clean_conditionally(article, ("form", "fieldset"), flags, data_tables)
+    grids = keep_div_grids(article)
+    data_tables = {table for table in article.iter("table") if table in grids or is_data_table(table)}
+    _clean_conditionally(article, ("form", "fieldset"), flags, data_tables, grids)
     _remove_all(article, ("object", "embed", "footer", "link", "aside", "iframe"))
     _drop_title_headings(article, *titles)
     for child in list(article):
@@ -35,7 +37,7 @@ def clean_article(article: HtmlElement, flags: Flags, titles: tuple[str, str]) -
     _remove_all(article, ("input", "textarea", "select", "button"))
     if flags & Flags.WEIGHT_CLASSES:
         _remove_all(article, ("h1", "h2"), lambda heading: class_weight(heading, flags) < 0)
-    _clean_conditionally(article, ("table", "ul", "div"), flags, data_tables)
+    _clean_conditionally(article, ("table", "ul", "div"), flags, data_tables, grids)
     _remove_all(article, ("p",), lambda p: not has_text(p) and p.find(".//img") is None)
     _remove_all(article, ("br",), lambda br: not (br.tail or "").strip() and _next_is_paragraph(br))
     _unwrap_single_cell_tables(article)
@@ -79,12 +81,12 @@ def _similar_to_title(heading: str, title: str) -> bool:
 
 
 def _clean_conditionally(
-    article: HtmlElement, tags: tuple[str, ...], flags: Flags, data_tables: set[HtmlElement]
+    article: HtmlElement, tags: tuple[str, ...], flags: Flags, data_tables: set[HtmlElement], spared: set[HtmlElement]
 ) -> None:
     candidates = [element for element in article.iter(*tags) if element is not article]
     if not flags & Flags.CLEAN_CONDITIONALLY or not candidates:
         return
-    sheltered = {inner for table in data_tables for inner in table.iterdescendants()}
+    sheltered = spared | {inner for table in data_tables for inner in table.iterdescendants()}
     sheltered.update(inner for code in article.iter("code") for inner in code.iterdescendants())
     sheltered.update(wrapper for table in data_tables for wrapper in _wrappers(table, article))
     half = normalized_length(article.text_content()) / 2  # a name cannot outweigh half of it: "sidebar-layout"
