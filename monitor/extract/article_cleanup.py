@@ -16,6 +16,7 @@ from monitor.extract.class_names import clutter_names
 from monitor.extract.content_signals import Flags, class_weight, drop, has_text, inner_text, is_phrasing
 from monitor.extract.div_grids import keep_div_grids
 from monitor.extract.markdown_tables import is_data_table
+from monitor.extract.policy_opening import similar_to_title
 from monitor.extract.text_measures import Measure, TextStats
 from monitor.extract.whitespace import normalized_length
 
@@ -59,7 +60,7 @@ def _drop_title_headings(article: HtmlElement, title: str, article_title: str) -
 
     An ``h1`` that says something else is the page's own heading and stays."""
     for h1 in list(article.iter("h1")):
-        if _similar_to_title(inner_text(h1), title):
+        if similar_to_title(inner_text(h1), title):
             drop(h1)
 
     h2s = list(article.iter("h2"))
@@ -69,15 +70,6 @@ def _drop_title_headings(article: HtmlElement, title: str, article_title: str) -
             shorter, longer = sorted((heading, article_title), key=len)
             if shorter in longer:
                 drop(h2s[0])
-
-
-def _similar_to_title(heading: str, title: str) -> bool:
-    title_tokens = re.split(r"\W+", title.lower())
-    heading_tokens = [token for token in re.split(r"\W+", heading.lower()) if token]
-    if not heading_tokens or not title:
-        return False
-    unknown = [token for token in heading_tokens if token not in title_tokens]
-    return 1 - len(" ".join(unknown)) / len(" ".join(heading_tokens)) > 0.75
 
 
 def _clean_conditionally(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from lxml.html import HtmlElement
 
 from monitor.extract.content_signals import Flags, class_weight, inner_text, link_density
+from monitor.extract.policy_opening import head_matter, is_intro
 from monitor.extract.sibling_blocks import climb_over_sibling_blocks
 from monitor.extract.text_measures import TextStats
 
@@ -109,14 +110,19 @@ def _climb_while_scores_rise(top: HtmlElement, scores: dict[HtmlElement, float],
     return top
 
 
-def assemble_article(top: HtmlElement, scores: dict[HtmlElement, float]) -> HtmlElement:
-    """The top candidate with those of its siblings that score close to it or read like prose."""
+def assemble_article(top: HtmlElement, scores: dict[HtmlElement, float], title: str) -> HtmlElement:
+    """The top candidate with those of its siblings that score close to it or read like prose, and what
+    opens the policy before it (``policy_opening``)."""
     article = top.makeelement("div", {})
     top_score = scores.get(top, 0.0)
     threshold = max(10.0, top_score * 0.2)
     parent = top.getparent()
     siblings = list(parent) if parent is not None else [top]
-    head = _head_matter(top)
+    head = head_matter(top, title)
+    for block in head:
+        if block.getparent() is not parent:  # a level up, beside the top's parent
+            block.tail = None
+            article.append(block)
     for sibling in siblings:
         if sibling is top or sibling in head or _sibling_belongs(sibling, top, scores, threshold):
             sibling.tail = None
@@ -124,37 +130,6 @@ def assemble_article(top: HtmlElement, scores: dict[HtmlElement, float]) -> Html
                 sibling.tag = "div"
             article.append(sibling)
     return article
-
-
-def _head_matter(top: HtmlElement) -> list[HtmlElement]:
-    """The blocks just before the top that open the policy: its own ``h1`` in a block of its own, then
-    short lines such as its date ("Effective Date: 11/13/2024"); empty unless the run opens with the h1."""
-    run: list[HtmlElement] = []
-    for block in top.itersiblings(preceding=True):
-        if _is_heading_block(block, ("h1",)):
-            return [block, *reversed(run)]
-        text = inner_text(block)
-        if not text or len(text) > 100 or block.find(".//a") is not None:
-            return []
-        run.append(block)
-    return []
-
-
-def _is_heading_block(block: HtmlElement, tags: tuple[str, ...]) -> bool:
-    headings = list(block.iter("h1", "h2", "h3", "h4", "h5", "h6"))
-    if not headings or any(heading.tag not in tags for heading in headings):
-        return False
-    return sum(len(inner_text(heading)) for heading in headings) >= 0.9 * len(inner_text(block))
-
-
-def _is_intro(block: HtmlElement) -> bool:
-    """A heading and a paragraph of prose, as the title and intro that stand before a policy's sections."""
-    if next(block.iter("h1", "h2", "h3", "h4", "h5", "h6"), None) is None:
-        return False
-    return any(
-        len(text := inner_text(paragraph)) >= 150 and _SENTENCE_END.search(text) and link_density(paragraph) < 0.2
-        for paragraph in block.iter("p")
-    )
 
 
 def _sibling_belongs(
@@ -165,7 +140,7 @@ def _sibling_belongs(
         bonus = scores.get(top, 0.0) * 0.2
     if sibling in scores and scores[sibling] + bonus >= threshold:
         return True
-    if sibling.getnext() is top and _is_intro(sibling):
+    if sibling.getnext() is top and is_intro(sibling):
         return True
     if sibling.tag != "p":
         return False

@@ -53,7 +53,7 @@ def _grab_article(body: HtmlElement, flags: Flags, titles: tuple[str, str]) -> H
     stats = TextStats()
     scores = score_candidates(body, flags, stats)
     top = pick_top(body, scores, flags, stats)
-    article = assemble_article(top, scores)
+    article = assemble_article(top, scores, titles[0])
     clean_article(article, flags, titles)
     return article
 

@@ -1,0 +1,72 @@
+"""What stands just before a policy's sections and opens it: its own heading, its date, its intro.
+
+Component-built pages put the policy's heading in a block of its own, often a level above the block
+that scores best (beside a table of contents), and the intro in a header block of its own. Those
+blocks are the policy's, unless the heading only repeats the page title, which is rendered apart.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from monitor.extract.content_signals import inner_text, link_density
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_SENTENCE_END = re.compile(r"\.( |$)")
+_LINE_LENGTH = 100  # a date or a version line, not a paragraph
+_INTRO_LENGTH = 150
+_LEVELS = 2  # the top's own preceding blocks, then its parent's
+
+
+def head_matter(top: HtmlElement, title: str) -> list[HtmlElement]:
+    """The blocks before ``top`` that open the policy, in page order: a heading in a block of its own
+    (not one repeating ``title``), then the short lines between it and ``top`` such as its date."""
+    node = top
+    for level in range(_LEVELS):
+        run: list[HtmlElement] = []
+        for block in node.itersiblings(preceding=True):
+            if is_heading_block(block):
+                if similar_to_title(inner_text(block), title):
+                    return []
+                return [block, *reversed(run)] if level == 0 else [block]
+            text = inner_text(block)
+            if not text or len(text) > _LINE_LENGTH or block.find(".//a") is not None:
+                return []
+            run.append(block)
+        parent = node.getparent()
+        if parent is None or parent.getparent() is None:
+            return []
+        node = parent
+    return []
+
+
+def is_heading_block(block: HtmlElement) -> bool:
+    """A block that holds a heading and little else."""
+    headings = list(block.iter(*_HEADINGS))
+    if not headings:
+        return False
+    return sum(len(inner_text(heading)) for heading in headings) >= 0.9 * len(inner_text(block))
+
+
+def is_intro(block: HtmlElement) -> bool:
+    """A heading and a paragraph of prose, as the title and intro that stand before a policy's sections."""
+    if next(block.iter(*_HEADINGS), None) is None:
+        return False
+    return any(
+        len(text := inner_text(paragraph)) >= _INTRO_LENGTH
+        and _SENTENCE_END.search(text)
+        and link_density(paragraph) < 0.2
+        for paragraph in block.iter("p")
+    )
+
+
+def similar_to_title(heading: str, title: str) -> bool:
+    """Whether a heading says what the title says (Readability's test: most of its words are the title's)."""
+    title_tokens = re.split(r"\W+", title.lower())
+    heading_tokens = [token for token in re.split(r"\W+", heading.lower()) if token]
+    if not heading_tokens or not title:
+        return False
+    unknown = [token for token in heading_tokens if token not in title_tokens]
+    return 1 - len(" ".join(unknown)) / len(" ".join(heading_tokens)) > 0.75
