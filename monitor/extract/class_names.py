@@ -12,6 +12,7 @@ tokens are set aside; only the clutter heuristics read it (a positive name is ra
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from lxml.html import HtmlElement
 
@@ -55,7 +56,7 @@ def clutter_id(element: HtmlElement) -> str:
     identifier = element.get("id") or ""
     if identifier.count("-") + identifier.count("_") < 2:
         return identifier  # one or two words: no heading's slug
-    words = [word for word in _ID_WORDS.split(identifier.casefold()) if word]
+    words = [word for word in _ID_WORDS.split(unquote(identifier).casefold()) if word]  # slugs are often %-encoded
     if len(words) < 3:
         return identifier
     leading = " ".join(_first_texts(element)).casefold()
