@@ -33,6 +33,7 @@ _SHOWN_AT_A_BREAKPOINT = re.compile(
 )
 _BARE_HIDDEN = re.compile(r"(?<!\S)hidden(?!\S)")
 _ID_WORDS = re.compile(r"[-_]+")
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 def clutter_names(element: HtmlElement, *, with_id: bool = True) -> str:
@@ -54,10 +55,11 @@ def clutter_id(element: HtmlElement) -> str:
     """The element's id, unless it is an anchor made of its own heading ("how-we-share-your-data"):
     such ids say what a section is about, as its heading does, not what kind of widget it is."""
     identifier = element.get("id") or ""
-    if identifier.count("-") + identifier.count("_") < 2:
-        return identifier  # one or two words: no heading's slug
+    heading = element.tag in _HEADINGS  # a heading is never a widget: any slug of its own words goes
+    if not identifier or (not heading and identifier.count("-") + identifier.count("_") < 2):
+        return identifier  # one or two words on a block: a name, not a heading's slug
     words = [word for word in _ID_WORDS.split(unquote(identifier).casefold()) if word]  # slugs are often %-encoded
-    if len(words) < 3:
+    if len(words) < (1 if heading else 3):
         return identifier
     leading = " ".join(_first_texts(element)).casefold()
     return "" if all(word in leading for word in words) else identifier

@@ -17,14 +17,14 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _SENTENCE_END = re.compile(r"\.( |$)")
 _LINE_LENGTH = 100  # a date or a version line, not a paragraph
 _INTRO_LENGTH = 150
-_LEVELS = 2  # the top's own preceding blocks, then its parent's
+_LEVELS = 3  # the top's own preceding blocks, then its parent's and grandparent's
 
 
 def head_matter(top: HtmlElement, title: str) -> list[HtmlElement]:
     """The blocks before ``top`` that open the policy, in page order: a heading in a block of its own
     (not one repeating ``title``), then the short lines between it and ``top`` such as its date."""
-    node = top
-    for level in range(_LEVELS):
+    node, level = top, 0
+    while level < _LEVELS:
         run: list[HtmlElement] = []
         for block in node.itersiblings(preceding=True):
             if is_heading_block(block):
@@ -32,22 +32,31 @@ def head_matter(top: HtmlElement, title: str) -> list[HtmlElement]:
                     return []
                 return [block, *reversed(run)] if level == 0 else [block]
             text = inner_text(block)
-            if not text or len(text) > _LINE_LENGTH or block.find(".//a") is not None:
+            if not text or len(text) > _LINE_LENGTH or _links_text(block):
                 return []
             run.append(block)
         parent = node.getparent()
         if parent is None or parent.getparent() is None:
             return []
+        level += node.getprevious() is not None  # wrappers without siblings are no level
         node = parent
     return []
 
 
 def is_heading_block(block: HtmlElement) -> bool:
-    """A block that holds a heading and little else."""
+    """A block that holds a heading and little else (a date line at most, no link)."""
     headings = list(block.iter(*_HEADINGS))
     if not headings:
         return False
-    return sum(len(inner_text(heading)) for heading in headings) >= 0.9 * len(inner_text(block))
+    length = len(inner_text(block))
+    if sum(len(inner_text(heading)) for heading in headings) >= 0.9 * length:
+        return True
+    return length <= _LINE_LENGTH + 50 and not _links_text(block)
+
+
+def _links_text(block: HtmlElement) -> bool:
+    """Whether a link in the block says something (an icon link, as a breadcrumb's home, does not)."""
+    return any(inner_text(link) for link in block.iter("a"))
 
 
 def is_intro(block: HtmlElement) -> bool:
