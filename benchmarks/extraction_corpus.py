@@ -59,29 +59,25 @@ Convert = Callable[[Pair], str]  # a page -> the Markdown scored
 
 
 def load_snapshots(corpus: Path) -> list[Pair]:
-    snapshots = corpus / "snapshots"
-    pairs = []
-    for entry in json.loads((snapshots / "manifest.json").read_text()):
-        stem = snapshots / entry["domain"] / entry["timestamp"]
-        html, md = stem.with_suffix(".html"), stem.with_suffix(".md")
-        if html.exists() and md.exists():
-            raw = _CAPTURE_COMMENT.sub(b"", html.read_bytes(), count=1)  # the corpus's note, not the page
-            site, timestamp, url = entry["domain"], entry["timestamp"], entry["original_url"]
-            pairs.append(Pair(site, timestamp, url, raw, md.read_text(), html_title(raw)))
-    return pairs
+    return _load(corpus / "snapshots", "domain", strip_capture_note=True)
 
 
 def load_modern(corpus: Path) -> list[Pair]:
-    modern = corpus / "modern"
+    return _load(corpus / "modern", "slug", strip_capture_note=False)
+
+
+def _load(folder: Path, site_key: str, *, strip_capture_note: bool) -> list[Pair]:
+    """Every page of ``folder``'s manifest with both ``<timestamp>.html`` and ``<timestamp>.md``."""
     pairs = []
-    for entry in json.loads((modern / "manifest.json").read_text()):
-        stem = modern / entry["slug"] / entry["timestamp"]
+    for entry in json.loads((folder / "manifest.json").read_text()):
+        stem = folder / entry[site_key] / entry["timestamp"]
         html, md = stem.with_suffix(".html"), stem.with_suffix(".md")
         if html.exists() and md.exists():
             raw = html.read_bytes()
-            pairs.append(
-                Pair(entry["slug"], entry["timestamp"], entry["original_url"], raw, md.read_text(), html_title(raw))
-            )
+            if strip_capture_note:  # the Princeton-Leuven corpus's note about the capture, not the page
+                raw = _CAPTURE_COMMENT.sub(b"", raw, count=1)
+            site, timestamp, url = entry[site_key], entry["timestamp"], entry["original_url"]
+            pairs.append(Pair(site, timestamp, url, raw, md.read_text(), html_title(raw)))
     return pairs
 
 
