@@ -35,12 +35,14 @@ def drop_repeated_variants(body: HtmlElement) -> None:
     marked = [element for element in body.iter() if _BREAKPOINT_MARK.search(element.get("class") or "")]
     if not marked:
         return
+    candidates = dict.fromkeys(wrapped for element in marked for wrapped in _wrapped(element))
+    parents = dict.fromkeys(parent for element in marked if (parent := element.getparent()) is not None)
+    candidates.update(dict.fromkeys(sibling for parent in parents for sibling in _unmarked_children(parent)))
     by_text: dict[str, list[HtmlElement]] = defaultdict(list)
-    for element in marked:
-        for candidate in (*_wrapped(element), *_unmarked_siblings(element)):
-            text = normalized_text(candidate.text_content())
-            if text and candidate not in by_text[text]:
-                by_text[text].append(candidate)
+    for candidate in candidates:
+        text = normalized_text(candidate.text_content())
+        if text:
+            by_text[text].append(candidate)
     repeated = [copies for copies in by_text.values() if len(copies) > 1]
     if repeated:
         order = {element: index for index, element in enumerate(body.iter())}
@@ -64,16 +66,12 @@ def _wrapped(element: HtmlElement) -> list[HtmlElement]:
     return chain
 
 
-def _unmarked_siblings(element: HtmlElement) -> list[HtmlElement]:
-    parent = element.getparent()
-    if parent is None:
-        return []
+def _unmarked_children(parent: HtmlElement) -> list[HtmlElement]:
+    """The children not marked as a breakpoint copy: one of them may be the copy shown by default."""
     return [
-        sibling
-        for sibling in parent
-        if sibling is not element
-        and isinstance(sibling.tag, str)
-        and not _BREAKPOINT_MARK.search(sibling.get("class") or "")
+        child
+        for child in parent
+        if isinstance(child.tag, str) and not _BREAKPOINT_MARK.search(child.get("class") or "")
     ]
 
 
