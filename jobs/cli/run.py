@@ -51,6 +51,10 @@ def poll(obj: Context, names: tuple[str, ...], as_json: bool) -> None:
             f"{_count(r.versions, 'new version')}, {_count(r.changes, 'change')}, {_count(r.alerts, 'alert')} queued "
             f"({status})"
         )
+        if r.reextracted:
+            click.echo(
+                f"  first re-read with this extractor: {_count(r.reextracted, 'version')} changed, nobody alerted"
+            )
     if not reports:
         click.echo("nothing due")
     click.echo(f"alerts: {delivery.sent} sent, {delivery.retrying} to retry, {delivery.failed} failed")
@@ -70,7 +74,8 @@ def reextract(obj: Context, names: tuple[str, ...], as_json: bool) -> None:
         print_json([vars(r) for r in reports])
         return
     for r in reports:
-        verdict = f"rebuilt, {_count(r.changed, 'version')} changed" if r.rebuilt else "unchanged"
+        verdict = f"rebuilt, {_count(r.changed, 'version')} read differently (history, nobody alerted)"
+        verdict = verdict if r.rebuilt else "unchanged"
         click.echo(f"{r.policy}: {r.captures} snapshots, {r.versions_before} -> {r.versions_after} versions, {verdict}")
     total = sum(r.changed for r in reports)
     click.echo(f"{_count(total, 'version')} changed in {_count(sum(r.rebuilt for r in reports), 'policy')}")
