@@ -1,4 +1,4 @@
-"""Hidden elements are dropped before scoring, unless they hold half the page (a script's doing)."""
+"""Hidden elements are dropped before scoring, but disclosure panels and a page hidden until its script runs."""
 
 from __future__ import annotations
 
@@ -26,7 +26,35 @@ def test_a_hidden_wrapper_holding_the_page_is_kept_and_what_is_hidden_inside_it_
     assert "Secret" not in body
 
 
-def test_a_hidden_element_holding_half_the_page_is_kept_and_one_just_under_half_is_dropped() -> None:
-    # The body's text is "aaaaa bbbb" (10 characters): "aaaaa" is half of it, "aaaa" of "aaaa bbbbb" is not.
-    assert "aaaaa" in extract_document(page("<p><span hidden>aaaaa</span> bbbb</p>")).body
-    assert "aaaa" not in extract_document(page("<p><span hidden>aaaa</span> bbbbb</p>")).body
+def test_a_copy_in_another_language_hidden_beside_the_visible_one_is_dropped() -> None:
+    german = POLICY.replace("We collect", "Wir erheben")
+    html = page(
+        f'<main><div lang="en"><p>{POLICY}</p></div><div lang="de" style="display:none"><p>{german}</p></div></main>'
+    )
+    body = extract_document(html).body
+    assert "We collect your name" in body
+    assert "Wir erheben" not in body
+
+
+def test_a_page_hidden_until_its_script_runs_is_kept_when_little_else_shows() -> None:
+    html = page(f'<p>Menu</p><div id="app" style="display:none"><p>{POLICY}</p><p>{POLICY}</p></div>')
+    assert "We collect your name" in extract_document(html).body
+
+
+def test_an_accordion_panel_hidden_after_its_toggle_is_kept_with_the_toggle_label() -> None:
+    items = "".join(
+        f'<div class="accordion-item"><button class="accordion-header">{n}. Section</button>'
+        f'<div class="accordion-panel" hidden><p>{n}: {POLICY}</p></div></div>'
+        for n in range(1, 4)
+    )
+    body = extract_document(page(f"<main>{items}</main>")).body
+    assert [f"**{n}. Section**" in body for n in range(1, 4)] == [True] * 3
+    assert [f"{n}: We collect your name" in body for n in range(1, 4)] == [True] * 3
+
+
+def test_a_panel_a_toggle_names_by_aria_controls_is_kept_wherever_it_sits() -> None:
+    html = page(
+        f'<main><p>{POLICY}</p><p><button aria-expanded="false" aria-controls="more">Read more</button></p>'
+        f'<p>Between.</p><div id="more" hidden><p>Also, {POLICY}</p></div></main>'
+    )
+    assert "Also, We collect your name" in extract_document(html).body

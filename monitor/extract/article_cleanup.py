@@ -15,6 +15,7 @@ from lxml.html import HtmlElement
 from monitor.extract.class_names import clutter_names
 from monitor.extract.content_signals import Flags, class_weight, drop, has_text, inner_text, is_phrasing
 from monitor.extract.div_grids import keep_div_grids
+from monitor.extract.hidden_content import is_disclosure_toggle
 from monitor.extract.markdown_tables import is_data_table
 from monitor.extract.policy_opening import similar_to_title
 from monitor.extract.text_measures import Measure, TextStats
@@ -35,6 +36,7 @@ def clean_article(article: HtmlElement, flags: Flags, titles: tuple[str, str]) -
             raw = f"{element.get('class') or ''} {element.get('id') or ''}"  # utility tokens only take away
             if _SHARE.search(raw) and _SHARE.search(clutter_names(element)) and len(element.text_content()) < 500:
                 drop(element)
+    _keep_toggle_labels(article)
     _remove_all(article, ("input", "textarea", "select", "button"))
     if flags & Flags.WEIGHT_CLASSES:
         _remove_all(article, ("h1", "h2"), lambda heading: class_weight(heading, flags) < 0)
@@ -42,6 +44,21 @@ def clean_article(article: HtmlElement, flags: Flags, titles: tuple[str, str]) -
     _remove_all(article, ("p",), lambda p: not has_text(p) and p.find(".//img") is None)
     _remove_all(article, ("br",), lambda br: not (br.tail or "").strip() and _next_is_paragraph(br))
     _unwrap_single_cell_tables(article)
+
+
+def _keep_toggle_labels(article: HtmlElement) -> None:
+    """An accordion's toggle button names the panel it opens: its label stays, as a bold line."""
+    for button in list(article.iter("button")):
+        if not is_disclosure_toggle(button):
+            continue
+        label = button.makeelement("strong", {})
+        label.text = inner_text(button)
+        for child in list(button):
+            button.remove(child)
+        for name in list(button.attrib):
+            del button.attrib[name]
+        button.tag, button.text = "p", None
+        button.append(label)
 
 
 def _next_is_paragraph(br: HtmlElement) -> bool:

@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 
 from monitor.extract.class_names import clutter_classes, clutter_id
 from monitor.extract.content_signals import drop, inner_text, link_density
+from monitor.extract.hidden_content import is_disclosure_toggle
 
 _UNLIKELY = re.compile(
     r"-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|"
@@ -60,8 +61,8 @@ def _is_unlikely(element: HtmlElement, verdicts: dict[tuple[str, str], tuple[boo
     ``verdicts``: what ``_name_signals`` said of the class-and-id strings met so far.
     """
     tag = element.tag
-    if tag in ("body", "a") or tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-        return False
+    if tag in ("body", "a") or tag in ("h1", "h2", "h3", "h4", "h5", "h6") or is_disclosure_toggle(element):
+        return False  # a heading or an accordion's toggle names the policy's text, whatever its class says
     if tag in _UNLIKELY_TAGS or element.get("role") in _UNLIKELY_ROLES:
         return True
     if tag == "header" and next(element.iterancestors("article", "main"), None) is None:

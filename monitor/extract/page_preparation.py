@@ -6,20 +6,12 @@ become paragraphs (as Readability does) so that they are scored like them.
 
 from __future__ import annotations
 
-import re
-
-from lxml import etree
 from lxml.html import HtmlElement
 
-from monitor.extract.content_signals import drop, has_text, is_phrasing, link_density
+from monitor.extract.content_signals import has_text, is_phrasing, link_density
+from monitor.extract.hidden_content import drop_hidden
 from monitor.extract.responsive_variants import drop_repeated_variants
-from monitor.extract.text_measures import TextStats
-from monitor.extract.whitespace import normalized_length
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-# The attributes that _is_hidden reads, found by libxml2 (in document order) rather than by a Python walk
-# over every element.
-_MAYBE_HIDDEN = etree.XPath("descendant::*/@style | descendant::*/@hidden | descendant::*/@aria-hidden")
 _DIV_TO_P_BLOCKS = frozenset(
     {"blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "section", "article", "form", "select"}
 )
@@ -27,49 +19,11 @@ _DIV_TO_P_BLOCKS = frozenset(
 
 def prepare_body(body: HtmlElement) -> None:
     """Page-wide clean-up before scoring: hidden elements, ``<br><br>`` runs as paragraphs."""
-    _drop_hidden(body)
+    drop_hidden(body)
     drop_repeated_variants(body)
     for font in body.iter("font"):
         font.tag = "span"
     _replace_double_breaks(body)
-
-
-def _drop_hidden(body: HtmlElement) -> None:
-    """Drop hidden elements, unless they hold half the page: hiding that much is a script's doing."""
-    doomed: list[HtmlElement] = []
-    page_length: int | None = None  # read when the first hidden element is met: most pages have few or none
-    # Hidden elements are measured by their text_content() until one holds half the page: those inside it
-    # would read it again, level by level, so from then on each subtree is measured once.
-    stats: TextStats | None = None
-    previous = body
-    for element in (attribute.getparent() for attribute in _MAYBE_HIDDEN(body)):  # in document order
-        if element is previous:
-            continue  # its second hiding attribute
-        previous = element
-        if not _is_hidden(element) or (doomed and _is_inside(element, doomed[-1])):
-            continue
-        if page_length is None:
-            page_length = normalized_length(body.text_content())
-        length = stats.of(element).length if stats is not None else normalized_length(element.text_content())
-        if length < page_length / 2:
-            doomed.append(element)
-        elif stats is None:
-            stats = TextStats()  # measured before any drop: nothing is dropped until the loop ends
-    for element in doomed:
-        drop(element)
-
-
-def _is_inside(element: HtmlElement, container: HtmlElement) -> bool:
-    return any(ancestor is container for ancestor in element.iterancestors())
-
-
-def _is_hidden(element: HtmlElement) -> bool:
-    style = element.get("style")
-    return (
-        (style is not None and _HIDDEN_STYLE.search(style) is not None)
-        or element.get("hidden") is not None
-        or element.get("aria-hidden") == "true"
-    )
 
 
 def _replace_double_breaks(body: HtmlElement) -> None:
