@@ -15,6 +15,7 @@ from lxml.html import HtmlElement
 from monitor.extract.class_names import clutter_classes, clutter_id
 from monitor.extract.content_signals import drop, inner_text, link_density
 from monitor.extract.hidden_content import is_disclosure_toggle
+from monitor.extract.policy_opening import is_heading_block
 
 _UNLIKELY = re.compile(
     r"-ad-|ai2html|banner|breadcrumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|"
@@ -76,8 +77,8 @@ def _is_unlikely(element: HtmlElement, verdicts: dict[tuple[str, str], tuple[boo
         return True
     if not unlikely_names:
         return False
-    if only_header and _holds_a_paragraph(element):
-        return False  # a policy's own header block: its title and the intro before the first section
+    if only_header and (_holds_a_paragraph(element) or _is_a_heading(element)):
+        return False  # the policy's own header block (its title, its intro), or a section's (Notion's)
     return not _reads_like_a_section(element)
 
 
@@ -86,6 +87,11 @@ def _reads_like_a_section(element: HtmlElement) -> bool:
     if next(element.iterdescendants("h2", "h3", "h4", "h5", "h6"), None) is None:
         return False
     return len(inner_text(element)) >= 500 and link_density(element) < 0.2
+
+
+def _is_a_heading(element: HtmlElement) -> bool:
+    """A block that is a heading, not a link to the home page: a section's header, not the site's."""
+    return is_heading_block(element) and link_density(element) == 0
 
 
 def _holds_a_paragraph(element: HtmlElement) -> bool:

@@ -6,7 +6,8 @@ Two kinds of hidden text are still the page's text for every reader:
 
 - a disclosure's panel (an accordion, a "read more"): the element a toggle controls (its id named by
   ``aria-controls``) or that follows one (a ``button``, ``summary`` or ``aria-expanded`` element); it is
-  one click away, and screen readers announce the toggle;
+  one click away, and screen readers announce the toggle. A tab's panel is not: tabs show one of several
+  alternatives (the policy in another language), as responsive variants do;
 - the page itself hidden until a script runs: a hidden element holding half the page or more while
   little of the page (under a quarter) shows without it.
 """
@@ -25,7 +26,8 @@ from monitor.extract.whitespace import normalized_length
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Elements carrying a hiding attribute, in document order, found by libxml2 rather than a Python walk.
 _MAYBE_HIDDEN = etree.XPath("descendant::*/@style | descendant::*/@hidden | descendant::*/@aria-hidden")
-_CONTROLLED = etree.XPath("descendant::*/@aria-controls")
+# A tab's panel is one of several alternatives (another language, another plan): its hiding stands.
+_CONTROLLED = etree.XPath("descendant::*[not(@role='tab')]/@aria-controls")
 _TOGGLES = frozenset({"button", "summary"})
 _PANEL = 80  # what a toggle opens holds prose, not another label
 _VISIBLE_SHARE = 0.25  # less than this much of the page showing: the page waits for a script
@@ -85,13 +87,17 @@ def _is_hidden(element: HtmlElement) -> bool:
 
 
 def _is_panel(element: HtmlElement, controlled: set[str]) -> bool:
-    """A disclosure's panel: controlled by a toggle, or right after one."""
+    """A disclosure's panel: controlled by a toggle, or right after one; never a tab's panel."""
+    if element.get("role") == "tabpanel":
+        return False
     if element.get("id") in controlled:
         return True
     toggle = element.getprevious()
     while toggle is not None and not isinstance(toggle.tag, str):
         toggle = toggle.getprevious()
     if toggle is None:
+        return False
+    if toggle.get("role") in ("tab", "tablist"):
         return False
     return toggle.tag in _TOGGLES or toggle.get("aria-expanded") is not None or toggle.get("role") == "button"
 
