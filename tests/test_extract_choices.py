@@ -62,3 +62,12 @@ def test_a_copyright_line_beside_the_policy_is_not_climbed_to() -> None:
     bottom = '<div class="base"><p>Copyright 2024 Acme Inc.</p><p>Made in Springfield.</p></div>'
     layout = f'<div class="shell"><div class="wrap"><div class="inner">{policy}</div></div>{bottom}</div>'
     assert "Copyright" not in extract_document(page(layout)).body
+
+
+def test_section_headers_named_header_stay_when_they_are_only_a_heading() -> None:
+    blocks = "".join(
+        f'<div class="notion-header-block"><h2>{n}. Part</h2></div><div class="notion-text-block">{PROSE}</div>'
+        for n in range(1, 4)
+    )
+    body = extract_document(page(f'<div class="notion-page-content">{blocks}</div>')).body
+    assert [f"## {n}. Part" in body for n in range(1, 4)] == [True] * 3

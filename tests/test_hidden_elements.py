@@ -58,3 +58,15 @@ def test_a_panel_a_toggle_names_by_aria_controls_is_kept_wherever_it_sits() -> N
         f'<p>Between.</p><div id="more" hidden><p>Also, {POLICY}</p></div></main>'
     )
     assert "Also, We collect your name" in extract_document(html).body
+
+
+def test_a_tab_panel_hidden_with_the_policy_in_another_language_is_dropped() -> None:
+    german = POLICY.replace("We collect", "Wir erheben")
+    buttons = "".join(f'<button role="tab" aria-controls="{lang}">{lang}</button>' for lang in ("en", "de"))
+    tabs = f'<div role="tablist">{buttons}</div>'
+    panels = (
+        f'<div role="tabpanel" id="en"><p>{POLICY}</p></div><div role="tabpanel" id="de" hidden><p>{german}</p></div>'
+    )
+    body = extract_document(page(f"<main>{tabs}{panels}</main>")).body
+    assert "We collect your name" in body
+    assert "Wir erheben" not in body
