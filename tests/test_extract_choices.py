@@ -71,3 +71,31 @@ def test_section_headers_named_header_stay_when_they_are_only_a_heading() -> Non
     )
     body = extract_document(page(f'<div class="notion-page-content">{blocks}</div>')).body
     assert [f"## {n}. Part" in body for n in range(1, 4)] == [True] * 3
+
+
+def test_a_page_header_outside_main_with_the_title_and_intro_opens_the_policy() -> None:
+    intro = "This policy explains how Acme uses your personal information when you plan, book and take a trip with us."
+    intro_paragraph = f'<p class="intro">{intro} It applies to our website, our apps and our phone lines.</p>'
+    header = f'<header class="page-header"><h1>Privacy Policy</h1>{intro_paragraph}</header>'
+    sections = "".join(f"<h2>{n}. Part</h2><p>{PROSE}</p>" for n in range(1, 4))
+    site_header = '<header class="site-header"><a href="/">Acme</a></header>'
+    html = page(f'{site_header}{header}<div class="page"><section>{sections}</section></div>')
+    body = extract_document(html).body
+    assert body.index(intro) < body.index("## 1. Part")
+
+
+def test_the_date_line_under_a_title_heading_a_level_up_stays() -> None:
+    date = '<div class="field--last-reviewed"><div>Last reviewed</div><div>20 January 2025</div></div>'
+    body_field = "".join(f"<h2>{n}. Part</h2><p>{PROSE}</p>" for n in range(1, 4))
+    content = f'<div class="node"><div class="content">{date}<div class="field--body">{body_field}</div></div></div>'
+    title = '<div class="title-block"><h1>Privacy | Acme</h1></div>'
+    html = page(f'<main>{title}<div class="main-block">{content}</div></main>')
+    assert "Last reviewed" in extract_document(html).body
+
+
+def test_a_hidden_menu_drawer_a_hamburger_button_opens_stays_hidden() -> None:
+    blurb = "<p>New patients are welcome at all six of our clinics; call us to register.</p>"
+    drawer = f'<div id="drawer" hidden><nav><a href="/a">Clinics</a></nav>{blurb}</div>'
+    button = '<button aria-controls="drawer" aria-expanded="false">Menu</button>'
+    html = page(f"{button}{drawer}<main><p>{PROSE}</p><p>{PROSE}</p></main>")
+    assert "New patients" not in extract_document(html).body

@@ -67,6 +67,8 @@ def _is_unlikely(element: HtmlElement, verdicts: dict[tuple[str, str], tuple[boo
     if tag in _UNLIKELY_TAGS or element.get("role") in _UNLIKELY_ROLES:
         return True
     if tag == "header" and next(element.iterancestors("article", "main"), None) is None:
+        if _holds_a_paragraph(element) and link_density(element) < 0.2:
+            return False  # the page's header with the policy's title and intro, not the site's
         return len(inner_text(element)) < 300 or link_density(element) > 0.5  # the site's, not the text's
     key = (element.get("class") or "", clutter_id(element))
     signals = verdicts.get(key)

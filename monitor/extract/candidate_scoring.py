@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from lxml.html import HtmlElement
 
 from monitor.extract.content_signals import Flags, class_weight, inner_text, link_density
-from monitor.extract.policy_opening import head_matter, is_intro
+from monitor.extract.policy_opening import head_matter
 from monitor.extract.sibling_blocks import climb_over_sibling_blocks
 from monitor.extract.text_measures import TextStats
 
@@ -139,8 +139,6 @@ def _sibling_belongs(
     if sibling.get("class") and sibling.get("class") == top.get("class"):
         bonus = scores.get(top, 0.0) * 0.2
     if sibling in scores and scores[sibling] + bonus >= threshold:
-        return True
-    if sibling.getnext() is top and is_intro(sibling):
         return True
     if sibling.tag != "p":
         return False

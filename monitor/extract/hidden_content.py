@@ -29,6 +29,7 @@ _MAYBE_HIDDEN = etree.XPath("descendant::*/@style | descendant::*/@hidden | desc
 # A tab's panel is one of several alternatives (another language, another plan): its hiding stands.
 _CONTROLLED = etree.XPath("descendant::*[not(@role='tab')]/@aria-controls")
 _TOGGLES = frozenset({"button", "summary"})
+_NOT_PANELS = frozenset({"tabpanel", "dialog", "alertdialog", "menu", "navigation"})  # what a toggle opens
 _PANEL = 80  # what a toggle opens holds prose, not another label
 _VISIBLE_SHARE = 0.25  # less than this much of the page showing: the page waits for a script
 
@@ -88,7 +89,7 @@ def _is_hidden(element: HtmlElement) -> bool:
 
 def _is_panel(element: HtmlElement, controlled: set[str]) -> bool:
     """A disclosure's panel: controlled by a toggle, or right after one; never a tab's panel."""
-    if element.get("role") == "tabpanel":
+    if element.get("role") in _NOT_PANELS or element.get("aria-modal") == "true" or _holds_navigation(element):
         return False
     if element.get("id") in controlled:
         return True
@@ -100,6 +101,13 @@ def _is_panel(element: HtmlElement, controlled: set[str]) -> bool:
     if toggle.get("role") in ("tab", "tablist"):
         return False
     return toggle.tag in _TOGGLES or toggle.get("aria-expanded") is not None or toggle.get("role") == "button"
+
+
+def _holds_navigation(element: HtmlElement) -> bool:
+    """A menu drawer: what a hamburger button opens is navigation, not the policy."""
+    return next(element.iter("nav"), None) is not None or any(
+        child.get("role") in ("navigation", "menu") for child in element.iterdescendants()
+    )
 
 
 def is_disclosure_toggle(element: HtmlElement) -> bool:

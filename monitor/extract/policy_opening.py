@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 from monitor.extract.content_signals import inner_text, link_density
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCKS = ("div", "p", "li", "dt", "dd", *_HEADINGS)
 _SENTENCE_END = re.compile(r"\.( |$)")
 _LINE_LENGTH = 100  # a date or a version line, not a paragraph
 _INTRO_LENGTH = 150
@@ -22,19 +23,21 @@ _LEVELS = 3  # the top's own preceding blocks, then its parent's and grandparent
 
 def head_matter(top: HtmlElement, title: str) -> list[HtmlElement]:
     """The blocks before ``top`` that open the policy, in page order: a heading in a block of its own
-    (not one repeating ``title``), then the short lines between it and ``top`` such as its date."""
+    (not one repeating ``title``) or with the policy's intro paragraph, then the short lines between it and
+    ``top`` such as its date. Nothing unless such a heading is found."""
     node, level = top, 0
+    lines: list[HtmlElement] = []  # the short lines just before the top, kept if a heading opens them
     while level < _LEVELS:
-        run: list[HtmlElement] = []
         for block in node.itersiblings(preceding=True):
             if is_heading_block(block):
-                if similar_to_title(inner_text(block), title):
-                    return []
-                return [block, *reversed(run)] if level == 0 else [block]
+                return lines if similar_to_title(inner_text(block), title) else [block, *lines]
+            if is_intro(block):
+                return [block, *lines]  # a heading repeating the title goes later, with the others
             text = inner_text(block)
             if not text or len(text) > _LINE_LENGTH or _links_text(block):
                 return []
-            run.append(block)
+            if node is top and _is_a_line(block):
+                lines.insert(0, block)
         parent = node.getparent()
         if parent is None or parent.getparent() is None:
             return []
@@ -52,6 +55,11 @@ def is_heading_block(block: HtmlElement) -> bool:
     if sum(len(inner_text(heading)) for heading in headings) >= 0.9 * length:
         return True
     return length <= _LINE_LENGTH + 50 and not _links_text(block)
+
+
+def _is_a_line(block: HtmlElement) -> bool:
+    """One line, as a date is ("Last reviewed" and "20 January 2025" at most), not a list of entries."""
+    return sum(1 for _ in block.iterdescendants(*_BLOCKS)) <= 3
 
 
 def _links_text(block: HtmlElement) -> bool:
