@@ -135,6 +135,14 @@ def test_malformed_rows_are_skipped_and_the_listing_completes(
     assert all(c.original_url.startswith("https://example.org") for c in captures)
 
 
+def test_a_policy_url_with_a_fragment_lists_the_captures_of_the_page(
+    archive: WaybackArchive, fake_archive: FakeArchive
+) -> None:
+    fake_archive.add_capture(URL, "20200101000000", PAGE)
+    assert [c.timestamp for c in archive.list_captures(f"{URL}#privacy")] == ["20200101000000"]
+    assert fake_archive.requests[-1].query["url"] == [URL]
+
+
 def test_two_captures_in_the_same_second_with_different_content_are_both_listed(
     archive: WaybackArchive, fake_archive: FakeArchive
 ) -> None:

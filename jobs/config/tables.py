@@ -141,7 +141,9 @@ class EmailTable(Table):
 
 class PolicyEntry(Table):
     name: Text = Field(description="how the policy is named everywhere; unique")
-    url: HttpUrl = Field(description="the policy's address as the archive knows it")
+    url: HttpUrl = Field(
+        description="the policy's address as the archive knows it; a #fragment names one document of a page of several"
+    )
     site: Text | None = Field(None, description="the site named in alerts; default: the URL's host without www.")
     select: list[Text] = Field(default_factory=list, description="CSS selectors of the policy text")
     remove: list[Text] = Field(default_factory=list, description="CSS selectors to drop before extracting")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import requests
 from wayback import WaybackSession
@@ -98,7 +98,7 @@ class WaybackArchive:
         of the same content, which would never be fetched anyway.
         """
         query: dict[str, str] = {
-            "url": url,
+            "url": urldefrag(url).url,  # a fragment names a part of the page (a document), never a capture
             "output": "json",
             "collapse": "digest",
             "limit": str(self.settings.cdx_page_size),
