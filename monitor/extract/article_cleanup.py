@@ -24,33 +24,45 @@ from monitor.extract.whitespace import normalized_length
 _SHARE = re.compile(r"(?:\b|_)(?:share|sharedaddy)(?:\b|_)", re.I)  # Readability's "share" widgets
 
 
-def clean_article(article: HtmlElement, flags: Flags, titles: tuple[str, str]) -> None:
-    """Drop what is inside the article but not policy text (widgets, link lists, form controls...)."""
+def clean_article(article: HtmlElement, flags: Flags, titles: tuple[str, str], stats: TextStats) -> None:
+    """Drop what is inside the article but not policy text (widgets, link lists, form controls...).
+
+    ``stats`` holds the scoring's measures: each change here forgets those it makes wrong, so that the
+    conditional cleaning reads the rest instead of measuring the article again."""
     grids = keep_div_grids(article)
+    for grid in grids:
+        if grid.tag == "table":  # made a table: its rows are new
+            stats.forget(grid)
     data_tables = {table for table in article.iter("table") if table in grids or is_data_table(table)}
-    _clean_conditionally(article, ("form", "fieldset"), flags, data_tables, grids)
-    _remove_all(article, ("object", "embed", "footer", "link", "aside", "iframe"))
-    _drop_title_headings(article, *titles)
+    _clean_conditionally(article, ("form", "fieldset"), flags, (data_tables, grids), stats)
+    _remove_all(article, ("object", "embed", "footer", "link", "aside", "iframe"), stats)
+    _drop_title_headings(article, *titles, stats)
     for child in list(article):
         for element in list(child.iterdescendants()):
             raw = f"{element.get('class') or ''} {element.get('id') or ''}"  # utility tokens only take away
             if _SHARE.search(raw) and _SHARE.search(clutter_names(element)) and len(element.text_content()) < 500:
-                drop(element)
-    _keep_toggle_labels(article)
-    _remove_all(article, ("input", "textarea", "select", "button"))
+                _drop(element, stats)
+    _keep_toggle_labels(article, stats)
+    _remove_all(article, ("input", "textarea", "select", "button"), stats)
     if flags & Flags.WEIGHT_CLASSES:
-        _remove_all(article, ("h1", "h2"), lambda heading: class_weight(heading, flags) < 0)
-    _clean_conditionally(article, ("table", "ul", "div"), flags, data_tables, grids)
-    _remove_all(article, ("p",), lambda p: not has_text(p) and p.find(".//img") is None)
-    _remove_all(article, ("br",), lambda br: not (br.tail or "").strip() and _next_is_paragraph(br))
+        _remove_all(article, ("h1", "h2"), stats, lambda heading: class_weight(heading, flags) < 0)
+    _clean_conditionally(article, ("table", "ul", "div"), flags, (data_tables, grids), stats)
+    _remove_all(article, ("p",), stats, lambda p: not has_text(p) and p.find(".//img") is None)
+    _remove_all(article, ("br",), stats, lambda br: not (br.tail or "").strip() and _next_is_paragraph(br))
     _unwrap_single_cell_tables(article)
 
 
-def _keep_toggle_labels(article: HtmlElement) -> None:
+def _drop(element: HtmlElement, stats: TextStats) -> None:
+    stats.forget(element)
+    drop(element)
+
+
+def _keep_toggle_labels(article: HtmlElement, stats: TextStats) -> None:
     """An accordion's toggle button names the panel it opens: its label stays, as a bold line."""
     for button in list(article.iter("button")):
         if not is_disclosure_toggle(button):
             continue
+        stats.forget(button)
         label = button.makeelement("strong", {})
         label.text = inner_text(button)
         for child in list(button):
@@ -66,19 +78,24 @@ def _next_is_paragraph(br: HtmlElement) -> bool:
     return following is not None and following.tag == "p"
 
 
-def _remove_all(root: HtmlElement, tags: Iterable[str], condition: Callable[[HtmlElement], bool] | None = None) -> None:
+def _remove_all(
+    root: HtmlElement,
+    tags: Iterable[str],
+    stats: TextStats,
+    condition: Callable[[HtmlElement], bool] | None = None,
+) -> None:
     for element in list(root.iter(*tags)):
         if condition is None or condition(element):
-            drop(element)
+            _drop(element, stats)
 
 
-def _drop_title_headings(article: HtmlElement, title: str, article_title: str) -> None:
+def _drop_title_headings(article: HtmlElement, title: str, article_title: str, stats: TextStats) -> None:
     """The page title is rendered apart: drop an ``h1`` (or a lone ``h2``) that repeats it.
 
     An ``h1`` that says something else is the page's own heading and stays."""
     for h1 in list(article.iter("h1")):
         if similar_to_title(inner_text(h1), title):
-            drop(h1)
+            _drop(h1, stats)
 
     h2s = list(article.iter("h2"))
     if len(h2s) == 1:
@@ -86,12 +103,18 @@ def _drop_title_headings(article: HtmlElement, title: str, article_title: str) -
         if article_title and abs(len(heading) - len(article_title)) / len(article_title) < 0.5:
             shorter, longer = sorted((heading, article_title), key=len)
             if shorter in longer:
-                drop(h2s[0])
+                _drop(h2s[0], stats)
 
 
 def _clean_conditionally(
-    article: HtmlElement, tags: tuple[str, ...], flags: Flags, data_tables: set[HtmlElement], spared: set[HtmlElement]
+    article: HtmlElement,
+    tags: tuple[str, ...],
+    flags: Flags,
+    kept: tuple[set[HtmlElement], set[HtmlElement]],
+    stats: TextStats,
 ) -> None:
+    """Readability's conditional cleaning; ``kept``: the data tables, and the grids and all they hold."""
+    data_tables, spared = kept
     candidates = [element for element in article.iter(*tags) if element is not article]
     if not flags & Flags.CLEAN_CONDITIONALLY or not candidates:
         return
@@ -100,13 +123,12 @@ def _clean_conditionally(
     sheltered.update(wrapper for table in data_tables for wrapper in _wrappers(table, article))
     half = normalized_length(article.text_content()) / 2  # a name cannot outweigh half of it: "sidebar-layout"
     # Innermost first, so that each element is measured after what is dropped inside it.
-    stats = TextStats()
     for element in reversed(candidates):
         if element in sheltered or element in data_tables:
             continue
         measure = stats.of(element)
         if measure.length <= half and _looks_like_clutter(element, flags, measure):
-            drop(element)
+            _drop(element, stats)
 
 
 def _wrappers(table: HtmlElement, article: HtmlElement) -> list[HtmlElement]:

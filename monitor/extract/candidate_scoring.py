@@ -110,9 +110,9 @@ def _climb_while_scores_rise(top: HtmlElement, scores: dict[HtmlElement, float],
     return top
 
 
-def assemble_article(top: HtmlElement, scores: dict[HtmlElement, float], title: str) -> HtmlElement:
+def assemble_article(top: HtmlElement, scores: dict[HtmlElement, float], title: str, stats: TextStats) -> HtmlElement:
     """The top candidate with those of its siblings that score close to it or read like prose, and what
-    opens the policy before it (``policy_opening``)."""
+    opens the policy before it (``policy_opening``); ``stats`` is kept valid for what it moves."""
     article = top.makeelement("div", {})
     top_score = scores.get(top, 0.0)
     threshold = max(10.0, top_score * 0.2)
@@ -127,6 +127,7 @@ def assemble_article(top: HtmlElement, scores: dict[HtmlElement, float], title: 
         if sibling is top or sibling in head or _sibling_belongs(sibling, top, scores, threshold):
             sibling.tail = None
             if sibling.tag not in _KEPT_ARTICLE_TAGS:
+                stats.forget(sibling)  # a link's measure counts its own text as linked
                 sibling.tag = "div"
             article.append(sibling)
     return article

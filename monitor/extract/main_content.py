@@ -53,8 +53,8 @@ def _grab_article(body: HtmlElement, flags: Flags, titles: tuple[str, str]) -> H
     stats = TextStats()
     scores = score_candidates(body, flags, stats)
     top = pick_top(body, scores, flags, stats)
-    article = assemble_article(top, scores, titles[0])
-    clean_article(article, flags, titles)
+    article = assemble_article(top, scores, titles[0], stats)
+    clean_article(article, flags, titles, stats)
     return article
 
 

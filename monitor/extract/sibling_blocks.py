@@ -31,6 +31,7 @@ def climb_over_sibling_blocks(top: HtmlElement, body: HtmlElement, stats: TextSt
         doomed += _calls_to_action(found, current)
         current = found
     for block in doomed:
+        stats.forget(block)
         drop(block)
     return current
 

@@ -71,12 +71,19 @@ def _unpacked(raw: _Raw) -> Measure:
 class TextStats:
     """Measures of elements, computed on first request and kept.
 
-    Valid while the measured subtrees do not change: callers that drop elements as they go must ask
-    for an element only after everything inside it that is to be dropped has been.
+    Valid while the measured subtrees do not change: a caller that changes or drops an element says so
+    first (``forget``), or asks for an element only after everything inside it that is to be dropped has been.
     """
 
     def __init__(self) -> None:
         self._measures: dict[HtmlElement, _Raw] = {}
+
+    def forget(self, element: HtmlElement) -> None:
+        """The element is about to change or go: its measure and its ancestors' are no longer valid."""
+        measures = self._measures
+        measures.pop(element, None)
+        for ancestor in element.iterancestors():
+            measures.pop(ancestor, None)
 
     def of(self, element: HtmlElement) -> Measure:
         known = self._measures.get(element)
