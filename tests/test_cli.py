@@ -245,6 +245,30 @@ def test_a_bad_section_filter_is_one_line_naming_the_option(config: Path) -> Non
     assert "--sections" in result.output and "not a regular expression" in result.output
 
 
+def test_a_subscription_to_a_policy_that_does_not_exist_is_one_line_and_exit_code_2(config: Path) -> None:
+    result = run(config, "subscribe", "legal", "--email", "legal@example.org", "--policy", "Blusky")
+    assert result.exit_code == 2
+    assert "--policy: no policy named 'Blusky' (known: Bluesky)" in result.output
+    assert "legal" not in run(config, "subscriptions").output
+
+
+def test_a_glob_that_matches_no_policy_yet_is_a_warning_and_the_subscription_is_kept(config: Path) -> None:
+    result = run(config, "subscribe", "legal", "--email", "legal@example.org", "--policy", "Face*")
+    assert result.exit_code == 0
+    assert "warning: --policy 'Face*' matches no policy" in result.output
+    assert "legal" in run(config, "subscriptions").output
+
+
+def test_subscribing_a_name_again_needs_replace_and_then_replaces_its_filters(config: Path) -> None:
+    assert run(config, "subscribe", "legal", "--email", "legal@example.org", "--sections", "sell").exit_code == 0
+    again = run(config, "subscribe", "legal", "--email", "legal@example.org", "--sections", "share")
+    assert again.exit_code == 2 and "--replace" in again.output
+    replaced = run(config, "subscribe", "legal", "--email", "legal@example.org", "--sections", "share", "--replace")
+    assert replaced.exit_code == 0 and replaced.output.strip() == "replaced legal"
+    rows = json.loads(run(config, "subscriptions", "--json").output)
+    assert {r["name"]: r["sections"] for r in rows}["legal"] == "share"
+
+
 def test_a_subscription_from_the_config_cannot_be_removed_from_the_command_line(config: Path) -> None:
     result = run(config, "unsubscribe", "privacy-team@example.org")
     assert result.exit_code == 2 and "remove it there" in result.output

@@ -149,3 +149,13 @@ def test_wayback_backoff_settings_take_durations_and_counts(tmp_path: Path) -> N
 def test_a_negative_retry_count_is_refused_naming_the_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"line 8: wayback.retries must be a whole number"):
         load(tmp_path, WAYBACK_EXTRA.replace("retries = 0", "retries = -1"))
+
+
+def test_a_subscription_glob_that_matches_no_policy_yet_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = MINIMAL + '\n[[subscriptions]]\nemail = "a@example.org"\npolicies = ["Ex*", "Face*"]\n'
+    settings = load_settings(write(tmp_path, text))
+    assert [s.policies for s in settings.subscriptions] == [("Ex*", "Face*")]
+    assert "'Face*' matches no policy yet" in caplog.text
+    assert "'Ex*'" not in caplog.text

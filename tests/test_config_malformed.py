@@ -65,6 +65,11 @@ MALFORMED: list[tuple[str, str | bytes, str]] = [
     ("two targets", AGENT + POLICY + '[[subscriptions]]\nemail = "a@b.org"\nwebhook = "https://x.org"\n', "exactly"),
     ("unsigned webhook", AGENT + POLICY + '[[subscriptions]]\nwebhook = "https://x.org"\n', "secret_env must name"),
     ("digest hourly", AGENT + POLICY + '[[subscriptions]]\nemail = "a@b.org"\nmode = "hourly"\n', ".mode must be"),
+    (
+        "unknown policy",
+        AGENT + POLICY + '[[subscriptions]]\nemail = "a@b.org"\npolicies = ["Twiter"]\n',
+        "no policy named",
+    ),
 ]
 
 

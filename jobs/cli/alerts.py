@@ -11,7 +11,7 @@ import click
 
 from jobs import alert_preview
 from jobs.cli.support import Context, fail, guard, print_json
-from jobs.config.subscriptions import subscription_from_options
+from jobs.config.subscriptions import check_policies_named, subscription_from_options
 from jobs.deliver import deliver_pending
 from jobs.subscribers import subscription_rows
 from monitor.alerts.channels import CHANNELS
@@ -55,21 +55,30 @@ def _target_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--sections", metavar="REGEX", help="Only changes whose section paths or changed words match.")
 @click.option("--alert-on", "alert_on", multiple=True, type=_CLASSES, help="Version classes that alert.")
 @click.option("--mode", type=click.Choice(["immediate", "daily", "weekly"]), default="immediate", show_default=True)
+@click.option("--replace", is_flag=True, help="Replace the filters of an existing subscription of that name.")
 @click.pass_obj
 @guard
 def subscribe(obj: Context, name: str, **options: Any) -> None:
     """Subscribe NAME to changes (kept in the database; config.toml's [[subscriptions]] work too)."""
+    replace = options.pop("replace")
     entry = {"name": name, **{k: v for k, v in options.items() if v not in (None, ())}}
     entry["policies"] = list(options["policies"]) or "all"
     if options["alert_on"]:
         entry["alert_on"] = list(options["alert_on"])
-    spec = subscription_from_options(entry, lambda key: f"--{key.replace('_', '-')}")
+    spec = subscription_from_options(
+        entry, lambda key: "--policy" if key == "policies" else f"--{key.replace('_', '-')}"
+    )
+    policy_names = [policy.name for policy in obj.settings().policies]
+    for glob in check_policies_named(spec, policy_names, lambda key: "--policy"):
+        click.echo(f"warning: --policy {glob!r} matches no policy in {obj.config_path} yet", err=True)
     with obj.app() as app, app.database.transaction() as session:
         existing = subscription_by_name(session, name)
         if existing is not None and existing.source == CONFIG and existing.active:
             fail(f"subscription {name!r} is defined in {obj.config_path}: change it there")
+        if existing is not None and existing.active and not replace:
+            fail(f"subscription {name!r} exists (policy-monitor subscriptions shows it): --replace to replace it")
         add_subscription(session, spec, now=datetime.now(UTC))
-    click.echo(f"subscribed {name}")
+    click.echo(f"{'replaced' if existing is not None and existing.active else 'subscribed'} {name}")
 
 
 @click.command()

@@ -72,13 +72,15 @@ def parse_settings(data: dict[str, Any], *, env: Mapping[str, str], source: Conf
         raise source.error(error, data) from None
     email = _email(config.email, env)
     implied = recipient_subscriptions(email.recipients)
-    subscriptions = config_subscriptions(config.subscriptions, {s.name for s in implied}, source, data)
+    policies = _policies(config.policies, source, data)
+    names = [policy.name for policy in policies]
+    subscriptions = config_subscriptions(config.subscriptions, {s.name for s in implied}, names, (source, data))
     return Settings(
         database_url=env.get(ENV_DATABASE_URL) or config.storage.url,
         archive=_archive(config.wayback),
         schedule=_schedule(config.schedule),
         email=email,
-        policies=_policies(config.policies, source, data),
+        policies=policies,
         path=source.path,
         subscriptions=(*implied, *subscriptions),
         unsubscribe_url=config.email.unsubscribe_url,

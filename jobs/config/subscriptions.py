@@ -16,6 +16,7 @@ names, a webhook's signing secret from the one ``secret_env`` names, both when a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,9 +25,17 @@ from pydantic import ValidationError
 from jobs.config.source import ConfigSource, message_of, one_line
 from jobs.config.tables import SubscriptionEntry
 from monitor.alerts.channels import CHANNELS, EmailChannel
-from monitor.alerts.subscription_rule import check_subscription, parse_mode, parse_policies, parse_version_classes
+from monitor.alerts.subscription_rule import (
+    check_subscription,
+    parse_mode,
+    parse_policies,
+    parse_version_classes,
+    unmatched_policies,
+)
 from monitor.errors import ConfigError, SubscriptionError
 from monitor.models import Subscription
+
+logger = logging.getLogger(__name__)
 
 
 def recipient_subscriptions(recipients: Sequence[str]) -> list[Subscription]:
@@ -35,9 +44,14 @@ def recipient_subscriptions(recipients: Sequence[str]) -> list[Subscription]:
 
 
 def config_subscriptions(
-    entries: list[SubscriptionEntry], taken: set[str], source: ConfigSource, data: dict[str, Any]
+    entries: list[SubscriptionEntry],
+    taken: set[str],
+    policy_names: Sequence[str],
+    where_in: tuple[ConfigSource, dict[str, Any]],
 ) -> list[Subscription]:
-    """Every ``[[subscriptions]]`` entry as a subscription; ``taken`` holds names already in use (recipients)."""
+    """Every ``[[subscriptions]]`` entry as a subscription; ``taken`` holds names already in use (recipients),
+    ``policy_names`` the policies a subscription may name."""
+    source, data = where_in
     subscriptions: list[Subscription] = []
     for index, entry in enumerate(entries):
 
@@ -45,11 +59,25 @@ def config_subscriptions(
             return source.where(("subscriptions", index, key), data)
 
         subscription = subscription_from_entry(entry, where)
+        for glob in check_policies_named(subscription, policy_names, where):
+            logger.warning("%s: %r matches no policy yet", where("policies"), glob)
         if subscription.name in taken:
             raise ConfigError(f"{where('name')}: {subscription.name!r} is used twice (recipients count too)")
         taken.add(subscription.name)
         subscriptions.append(subscription)
     return subscriptions
+
+
+def check_policies_named(
+    subscription: Subscription, policy_names: Sequence[str], where: Callable[[str], str]
+) -> list[str]:
+    """Refuse a subscription naming a policy that does not exist (a typo would hear of nothing, silently);
+    the globs that match no policy yet are returned, to be warned about."""
+    missing, empty_globs = unmatched_policies(subscription, policy_names)
+    if missing:
+        known = ", ".join(policy_names) or "none"
+        raise ConfigError(f"{where('policies')}: no policy named {missing[0]!r} (known: {known})")
+    return empty_globs
 
 
 def subscription_from_options(options: dict[str, Any], where: Callable[[str], str]) -> Subscription:

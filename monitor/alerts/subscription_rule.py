@@ -36,6 +36,8 @@ from monitor.models import (
 
 _E = TypeVar("_E", bound=StrEnum)
 
+_GLOB = re.compile(r"[*?\[]")
+
 
 def check_subscription(subscription: Subscription) -> Subscription:
     """The subscription if every field is valid, else ``SubscriptionError`` naming the first that is not."""
@@ -69,6 +71,23 @@ def covers_policy(subscription: Subscription, policy_name: str) -> bool:
     """Whether the subscription names this policy, exactly or by a glob, ignoring case."""
     name = policy_name.casefold()
     return any(name == p.casefold() or fnmatch.fnmatchcase(name, p.casefold()) for p in subscription.policies)
+
+
+def unmatched_policies(subscription: Subscription, names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """What the subscription names that no policy has: its plain names (a typo: an error), and its globs that
+    match no policy yet (perhaps one to come: a warning)."""
+    known = [name.casefold() for name in names]
+    missing: list[str] = []
+    empty_globs: list[str] = []
+    for pattern in subscription.policies:
+        if pattern in ALL_POLICIES:
+            continue
+        wanted = pattern.casefold()
+        if not _GLOB.search(pattern):
+            missing += [] if wanted in known else [pattern]
+        elif not any(fnmatch.fnmatchcase(name, wanted) for name in known):
+            empty_globs.append(pattern)
+    return missing, empty_globs
 
 
 def select_change(
