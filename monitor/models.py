@@ -229,6 +229,7 @@ class Policy:
     select: tuple[str, ...] = ()  # CSS selectors of the main content, where the automatic choice fails
     remove: tuple[str, ...] = ()  # CSS selectors dropped before anything else
     alert_on: frozenset[VersionClass] = DEFAULT_ALERT_ON
+    renamed_from: str | None = None  # the name it had: its history and subscriptions follow the rename
 
 
 class AlertMode(StrEnum):

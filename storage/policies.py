@@ -10,17 +10,20 @@ from sqlalchemy.orm import Session
 
 from monitor.models import Policy
 from storage.claims import claim_rows
-from storage.schema import PolicyRecord
+from storage.schema import PolicyRecord, SubscriptionRecord
 
 
 def sync_policies(session: Session, specs: Iterable[Policy]) -> None:
     """Make the policies table match the config: add new names, update URLs, deactivate dropped ones.
 
     A policy whose URL changes keeps its versions but restarts its cursor: the new URL has its own captures.
+    A policy renamed (``renamed_from``) keeps its row, so its history, and the subscriptions that named it.
     """
     wanted = {spec.name: spec for spec in specs}
     existing = {record.name: record for record in session.scalars(select(PolicyRecord))}
     for name, spec in wanted.items():
+        if name not in existing and spec.renamed_from in existing:
+            existing[name] = _rename(session, existing.pop(spec.renamed_from), name)
         record = existing.get(name)
         if record is None:
             session.add(PolicyRecord(name=spec.name, url=spec.url, site=spec.site, active=True))
@@ -31,6 +34,16 @@ def sync_policies(session: Session, specs: Iterable[Policy]) -> None:
     for name, record in existing.items():
         if name not in wanted:
             record.active = False
+
+
+def _rename(session: Session, record: PolicyRecord, name: str) -> PolicyRecord:
+    old = record.name
+    record.name = name
+    for subscription in session.scalars(select(SubscriptionRecord)):
+        renamed = [name if pattern.casefold() == old.casefold() else pattern for pattern in subscription.policies]
+        if renamed != subscription.policies:
+            subscription.policies = renamed
+    return record
 
 
 def claim_due_policies(

@@ -159,3 +159,16 @@ def test_a_subscription_glob_that_matches_no_policy_yet_is_a_warning(
     assert [s.policies for s in settings.subscriptions] == [("Ex*", "Face*")]
     assert "'Face*' matches no policy yet" in caplog.text
     assert "'Ex*'" not in caplog.text
+
+
+def test_a_config_subscription_naming_a_policy_by_its_former_name_follows_the_rename(tmp_path: Path) -> None:
+    text = MINIMAL.replace('name = "Example"', 'name = "Example Co"\nrenamed_from = "Example"')
+    text += '\n[[subscriptions]]\nemail = "a@example.org"\npolicies = ["example"]\n'
+    settings = load_settings(write(tmp_path, text))
+    assert [s.policies for s in settings.subscriptions] == [("Example Co",)]
+
+
+def test_a_former_name_that_is_still_a_policy_is_refused(tmp_path: Path) -> None:
+    text = MINIMAL + '\n[[policies]]\nname = "Other"\nurl = "https://o.example.org/p"\nrenamed_from = "Example"\n'
+    with pytest.raises(ConfigError, match="renamed_from"):
+        load_settings(write(tmp_path, text))

@@ -268,6 +268,21 @@ def test_a_dropped_policy_is_deactivated_not_deleted(database: Database) -> None
         assert queries.policy_by_name(session, "B") is not None
 
 
+def test_a_renamed_policy_keeps_its_row_its_versions_and_the_subscriptions_that_named_it(database: Database) -> None:
+    a = policy_id(database, "A")
+    with database.transaction() as session:
+        add_version(session, a, version("20150101000000", "one"))
+        add_subscription(session, Subscription(name="legal", target="l@example.org", policies=("a", "B*")), now=NOW)
+    renamed = Policy("Acme", "https://a.example/privacy", "a.example", renamed_from="A")
+    with database.transaction() as session:
+        sync_policies(session, [renamed, Policy("B", "https://b.example/privacy", "b.example")])
+    assert policy_id(database, "Acme") == a
+    with database.reader() as session:
+        assert queries.policy_by_name(session, "A") is None
+        assert len(queries.versions(session, a)) == 1
+        assert [s.policies for s in active_subscriptions(session)] == [["Acme", "B*"]]
+
+
 def make_change(database: Database) -> int:
     a = policy_id(database, "A")
     with database.transaction() as session:

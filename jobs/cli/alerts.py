@@ -11,10 +11,11 @@ import click
 
 from jobs import alert_preview
 from jobs.cli.support import Context, fail, guard, print_json
-from jobs.config.subscriptions import check_policies_named, subscription_from_options
+from jobs.config.subscriptions import check_policies_named, renames_of, subscription_from_options
 from jobs.deliver import deliver_pending
 from jobs.subscribers import subscription_rows
 from monitor.alerts.channels import CHANNELS
+from monitor.alerts.subscription_rule import follow_renames
 from monitor.models import VersionClass
 from storage.subscriptions import CONFIG, add_subscription, deactivate_subscription, subscription_by_name
 
@@ -68,8 +69,9 @@ def subscribe(obj: Context, name: str, **options: Any) -> None:
     spec = subscription_from_options(
         entry, lambda key: "--policy" if key == "policies" else f"--{key.replace('_', '-')}"
     )
-    policy_names = [policy.name for policy in obj.settings().policies]
-    for glob in check_policies_named(spec, policy_names, lambda key: "--policy"):
+    policies = obj.settings().policies
+    spec = follow_renames(spec, renames_of(policies))
+    for glob in check_policies_named(spec, [policy.name for policy in policies], lambda key: "--policy"):
         click.echo(f"warning: --policy {glob!r} matches no policy in {obj.config_path} yet", err=True)
     with obj.app() as app, app.database.transaction() as session:
         existing = subscription_by_name(session, name)

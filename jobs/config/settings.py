@@ -73,8 +73,7 @@ def parse_settings(data: dict[str, Any], *, env: Mapping[str, str], source: Conf
     email = _email(config.email, env)
     implied = recipient_subscriptions(email.recipients)
     policies = _policies(config.policies, source, data)
-    names = [policy.name for policy in policies]
-    subscriptions = config_subscriptions(config.subscriptions, {s.name for s in implied}, names, (source, data))
+    subscriptions = config_subscriptions(config.subscriptions, {s.name for s in implied}, policies, (source, data))
     return Settings(
         database_url=env.get(ENV_DATABASE_URL) or config.storage.url,
         archive=_archive(config.wayback),
@@ -129,6 +128,11 @@ def _policies(entries: list[PolicyEntry], source: ConfigSource, data: dict[str, 
         if any(p.name == entry.name for p in policies):
             raise source.fail(("policies", index, "name"), f"{entry.name!r} is used twice", data)
         policies.append(_policy(entry))
+    names = {policy.name for policy in policies}
+    for index, policy in enumerate(policies):
+        if policy.renamed_from is not None and (policy.renamed_from in names or policy.renamed_from == ""):
+            where = ("policies", index, "renamed_from")
+            raise source.fail(where, f"{policy.renamed_from!r} is the name of a policy still in the config", data)
     return tuple(policies)
 
 
@@ -140,5 +144,6 @@ def _policy(entry: PolicyEntry) -> Policy:
         site=entry.site or host.removeprefix("www."),
         select=tuple(entry.select),
         remove=tuple(entry.remove),
+        renamed_from=entry.renamed_from,
         alert_on=frozenset(VersionClass(v) for v in entry.alert_on),
     )

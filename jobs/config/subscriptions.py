@@ -27,13 +27,14 @@ from jobs.config.tables import SubscriptionEntry
 from monitor.alerts.channels import CHANNELS, EmailChannel
 from monitor.alerts.subscription_rule import (
     check_subscription,
+    follow_renames,
     parse_mode,
     parse_policies,
     parse_version_classes,
     unmatched_policies,
 )
 from monitor.errors import ConfigError, SubscriptionError
-from monitor.models import Subscription
+from monitor.models import Policy, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -46,19 +47,20 @@ def recipient_subscriptions(recipients: Sequence[str]) -> list[Subscription]:
 def config_subscriptions(
     entries: list[SubscriptionEntry],
     taken: set[str],
-    policy_names: Sequence[str],
+    policies: Sequence[Policy],
     where_in: tuple[ConfigSource, dict[str, Any]],
 ) -> list[Subscription]:
     """Every ``[[subscriptions]]`` entry as a subscription; ``taken`` holds names already in use (recipients),
-    ``policy_names`` the policies a subscription may name."""
+    ``policies`` those a subscription may name (by their name, or by the one they were renamed from)."""
     source, data = where_in
+    policy_names = [policy.name for policy in policies]
     subscriptions: list[Subscription] = []
     for index, entry in enumerate(entries):
 
         def where(key: str, index: int = index) -> str:
             return source.where(("subscriptions", index, key), data)
 
-        subscription = subscription_from_entry(entry, where)
+        subscription = follow_renames(subscription_from_entry(entry, where), renames_of(policies))
         for glob in check_policies_named(subscription, policy_names, where):
             logger.warning("%s: %r matches no policy yet", where("policies"), glob)
         if subscription.name in taken:
@@ -66,6 +68,11 @@ def config_subscriptions(
         taken.add(subscription.name)
         subscriptions.append(subscription)
     return subscriptions
+
+
+def renames_of(policies: Sequence[Policy]) -> dict[str, str]:
+    """Each policy's former name (casefolded) to its name."""
+    return {policy.renamed_from.casefold(): policy.name for policy in policies if policy.renamed_from}
 
 
 def check_policies_named(

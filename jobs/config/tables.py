@@ -147,6 +147,9 @@ class PolicyEntry(Table):
     site: Text | None = Field(None, description="the site named in alerts; default: the URL's host without www.")
     select: list[Text] = Field(default_factory=list, description="CSS selectors of the policy text")
     remove: list[Text] = Field(default_factory=list, description="CSS selectors to drop before extracting")
+    renamed_from: Text | None = Field(
+        None, description="the name the policy had: its history and subscriptions follow it to the new name"
+    )
     alert_on: list[str] = Field(
         default_factory=lambda: sorted(c.value for c in DEFAULT_ALERT_ON), description="version classes that alert"
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from enum import StrEnum
 from functools import lru_cache
@@ -88,6 +88,13 @@ def unmatched_policies(subscription: Subscription, names: Iterable[str]) -> tupl
         elif not any(fnmatch.fnmatchcase(name, wanted) for name in known):
             empty_globs.append(pattern)
     return missing, empty_globs
+
+
+def follow_renames(subscription: Subscription, renames: Mapping[str, str]) -> Subscription:
+    """The subscription naming by its new name each policy it names by a former one (``renames``: former
+    name, casefolded, to new name)."""
+    policies = tuple(renames.get(pattern.casefold(), pattern) for pattern in subscription.policies)
+    return subscription if policies == subscription.policies else replace(subscription, policies=policies)
 
 
 def select_change(
