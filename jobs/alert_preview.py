@@ -12,6 +12,7 @@ from monitor.alerts.channels import Delivery, build_message
 from monitor.alerts.email_message import make_message_id
 from monitor.errors import MonitorError
 from storage import queries
+from storage.installation import installation_id
 from storage.subscriptions import subscription_by_name, subscription_of
 
 PREVIEW_RECIPIENT = "subscriber@example.org"
@@ -34,10 +35,13 @@ def render(app: App, policy_name: str, *, change_id: int | None, subscription: s
         if notice is None:
             raise MonitorError(f"change {change_id} of {policy.name} does not concern subscription {subscription!r}")
         target = label(chosen) if chosen else PREVIEW_RECIPIENT
+        installation = installation_id(session)
         key = (
-            alert_key(app.settings, chosen, change_id)
+            alert_key(app.settings, chosen, change_id, installation)
             if chosen
-            else make_message_id(change_id=change_id, recipient=target, domain=mail_domain(app.settings))
+            else make_message_id(
+                change_id=change_id, recipient=target, domain=mail_domain(app.settings), installation=installation
+            )
         )
     delivery = Delivery(notice, target, key, unsubscribe_url(app.settings, chosen))
     return build_message(delivery, sender=app.settings.email.sender)

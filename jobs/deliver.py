@@ -26,6 +26,7 @@ from storage.alerts_outbox import (
     mark_alert_sent,
     reschedule_alert,
 )
+from storage.installation import installation_id
 from storage.schema import AlertRecord
 from storage.subscriptions import digest_subscriptions_due, gather_digest, subscription_by_id, subscription_of
 
@@ -73,10 +74,20 @@ def gather_due_digests(app: App, *, now: datetime) -> int:
                 continue
 
             recipient = label(subscription_of(subscription))
+            installation = installation_id(session)
 
-            def message_id_for(change_ids: list[int], recipient: str = recipient, name: str = subscription.name) -> str:
+            def message_id_for(
+                change_ids: list[int],
+                recipient: str = recipient,
+                name: str = subscription.name,
+                installation: str = installation,
+            ) -> str:
                 return make_digest_message_id(
-                    change_ids=change_ids, recipient=recipient, domain=mail_domain(app.settings), subscription=name
+                    change_ids=change_ids,
+                    recipient=recipient,
+                    domain=mail_domain(app.settings),
+                    subscription=name,
+                    installation=installation,
                 )
 
             gathered = gather_digest(

@@ -17,6 +17,7 @@ from monitor.models import DEFAULT_ALERT_ON, AlertMode, Change, Policy, Subscrip
 from storage import queries
 from storage.alerts_outbox import queue_alert
 from storage.changes import as_stored
+from storage.installation import installation_id
 from storage.schema import PolicyRecord
 from storage.subscriptions import active_subscriptions, all_subscriptions, subscription_of
 
@@ -41,7 +42,7 @@ def queue_change_alerts(session: Session, settings: Settings, policy: Policy, ch
             change_id,
             recipient=label(subscription),
             channel=subscription.channel,
-            message_id=alert_key(settings, subscription, change_id),
+            message_id=alert_key(settings, subscription, change_id, installation_id(session)),
             subscription_id=stored.id,
             held=subscription.mode is not AlertMode.IMMEDIATE,
         )
@@ -67,14 +68,16 @@ def label(subscription: Subscription) -> str:
     return channel_kind(subscription.channel).label(subscription.target)
 
 
-def alert_key(settings: Settings, subscription: Subscription, change_id: int) -> str:
-    # A plain recipient keeps the ids earlier versions gave, so mail clients thread and fold across an upgrade.
+def alert_key(settings: Settings, subscription: Subscription, change_id: int, installation: str) -> str:
+    # A plain recipient keeps the ids earlier versions gave but for the installation's id, so that mail clients
+    # thread them with those of earlier versions while two installations never share one.
     implied = subscription.name == subscription.target and subscription.channel == EmailChannel.kind
     return make_message_id(
         change_id=change_id,
         recipient=label(subscription),
         domain=mail_domain(settings),
         subscription=None if implied else subscription.name,
+        installation=installation,
     )
 
 

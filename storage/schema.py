@@ -256,6 +256,15 @@ class AlertRecord(Base):
     subscription: Mapped[SubscriptionRecord | None] = relationship()
 
 
+class InstallationRecord(Base):
+    """This installation's own id (one row, made by the migration that adds the table)."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ArchiveBlockRecord(Base):
     """The latest firewall cool-down the archive imposed on one machine (its IP), kept so that a restart neither
     knocks again during it nor forgets, for a day after it, that the next block should last twice as long."""

@@ -137,25 +137,32 @@ def unsubscribe_headers(url: str | None) -> dict[str, str]:
 # ---- identities ---------------------------------------------------------------------------------------------------
 
 
-def make_message_id(*, change_id: int, recipient: str, domain: str, subscription: str | None = None) -> str:
+def make_message_id(
+    *, change_id: int, recipient: str, domain: str, subscription: str | None = None, installation: str = ""
+) -> str:
     """The same id for the same change and recipient on every resend, so mail clients de-duplicate.
 
     ``subscription`` tells apart two subscriptions of one recipient (their emails may differ, by a section
-    filter); without it the id is the one earlier versions made.
+    filter); ``installation`` two installations whose databases number their changes alike (a mail system
+    drops a second message with an id it has seen). Without them the id is the one earlier versions made.
     """
     key = _normal(recipient) if subscription is None else f"{_normal(recipient)}\n{subscription}"
-    return f"<policy-monitor.change-{change_id}.{_hash(key, 12)}@{domain}>"
+    return f"<policy-monitor.change-{change_id}.{_hash(key, 12)}{_of(installation)}@{domain}>"
 
 
 def make_digest_message_id(
-    *, change_ids: Iterable[int], recipient: str, domain: str, subscription: str | None = None
+    *, change_ids: Iterable[int], recipient: str, domain: str, subscription: str | None = None, installation: str = ""
 ) -> str:
     """The same id for the same set of changes to the same recipient, so a resent digest is folded too."""
     ids = sorted(set(change_ids))
     if not ids:
         raise ValueError("a digest needs at least one change")
     key = "\n".join([",".join(map(str, ids)), _normal(recipient), subscription or ""])
-    return f"<policy-monitor.digest-{ids[0]}-{ids[-1]}.{_hash(key, 16)}@{domain}>"
+    return f"<policy-monitor.digest-{ids[0]}-{ids[-1]}.{_hash(key, 16)}{_of(installation)}@{domain}>"
+
+
+def _of(installation: str) -> str:
+    return f".{installation[:12]}" if installation else ""
 
 
 def policy_thread_id(policy_name: str, *, domain: str) -> str:
