@@ -26,7 +26,9 @@ def test_two_installations_give_the_same_change_and_recipient_different_message_
     first, second = (_id_of(f"sqlite:///{tmp_path / name}") for name in ("a.db", "b.db"))
 
     def message_id(installation: str) -> str:
-        return make_message_id(change_id=1, recipient="dpo@example.org", domain="monitor.test", installation=installation)
+        return make_message_id(
+            change_id=1, recipient="dpo@example.org", domain="monitor.test", installation=installation
+        )
 
     assert first != second
     assert message_id(first) != message_id(second)
