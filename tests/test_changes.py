@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import re
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.compare import classes as classify_module
 from monitor.compare import word_diff as worddiff
 from monitor.compare.changes import (
     apply_change,
@@ -29,9 +27,7 @@ from monitor.compare.sections import split_sections
 from monitor.compare.text_regions import differences
 from monitor.compare.word_diff import abbreviate, diff_sequences, fold_typography, word_changes, word_runs
 from monitor.models import Section, SectionChangeKind, VersionClass, WordOp, WordOpKind
-
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-HISTORIES = CORPUS / "histories"
+from tests.corpus import HISTORIES, history_pair
 
 POLICY = """# Privacy Policy
 
@@ -53,14 +49,6 @@ We use cookies to remember your preferences.
 
 Write to privacy@example.com.
 """
-
-
-def history_pair(document: str, timestamp: str) -> tuple[str, str]:
-    """The version recorded at ``timestamp`` and the one before it."""
-    folder = HISTORIES / document
-    versions = json.loads((folder / "versions.json").read_text())["versions"]
-    index = next(k for k, version in enumerate(versions) if version["timestamp"] == timestamp)
-    return (folder / versions[index - 1]["file"]).read_text(), (folder / versions[index]["file"]).read_text()
 
 
 def test_identical_versions_give_an_empty_change() -> None:
@@ -558,16 +546,6 @@ def test_items_replaced_in_place_diff_as_the_general_path_does(items: list[str],
 @given(st.text(alphabet="ab_é1 .\u00a0", max_size=20))
 def test_word_runs_are_the_word_characters(text: str) -> None:
     assert word_runs(text) == re.findall(r"\w+", text)
-
-
-@given(st.text(alphabet="a_ .é1*[]()\n", max_size=30))
-def test_emphasis_underscores_go_and_snake_case_stays(text: str) -> None:
-    def kept(match: re.Match[str]) -> str:
-        start, end = match.start(), match.end()
-        inside = start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum()
-        return match.group() if inside else ""
-
-    assert classify_module._without_emphasis_underscores(text) == re.sub(r"_+", kept, text)
 
 
 @given(st.lists(st.sampled_from(["a", "[", "]", "\\[", "\\]", "\n\n", "\n", " ", "b"]), max_size=40))

@@ -1,5 +1,6 @@
 """Every consecutive pair of versions of every history in the corpus, each compared once: the change records
-rebuild the new version's sections exactly, and the version class follows the words."""
+rebuild the new version's sections exactly, and the version class is the one the rule of ``tests.rendered_words``
+(the words a reader sees in the rendered Markdown) allows."""
 
 from __future__ import annotations
 
@@ -10,20 +11,18 @@ from pathlib import Path
 import pytest
 
 from monitor.compare.changes import ParsedText, apply_change, compare
-from monitor.compare.classes import policy_words
 from monitor.compare.paragraphs import paragraphs
 from monitor.compare.sections import split_sections
 from monitor.models import VersionClass
 from tests.corpus import HISTORIES
-
-WORD_CLASSES = {VersionClass.SUBSTANTIVE, VersionClass.DATE_ONLY}  # the classes of versions whose words differ
+from tests.rendered_words import allowed_classes
 
 
 @dataclass(frozen=True)
 class Replayed:
     name: str  # document/timestamp of the new version
     version_class: VersionClass
-    words_differ: bool
+    allowed: frozenset[VersionClass]  # the classes the rule allows
     rebuilt: str  # "" when the change rebuilt the new sections, else what went wrong
     reused_alike: bool  # whether parsing after the old version gave what parsing alone gives
     replayed_alike: bool  # whether comparing from the comparison before found what comparing the texts finds
@@ -36,7 +35,6 @@ def _histories() -> list[Path]:
 def _replay(folder: Path) -> list[Replayed]:
     versions = json.loads((folder / "versions.json").read_text())["versions"]
     texts = [(folder / version["file"]).read_text() for version in versions]
-    words = [policy_words(text) for text in texts]
     alone = [(split_sections(text), paragraphs(text)) for text in texts]  # each on its own, nothing reused
     replayed = []
     previous: ParsedText | str = texts[0]
@@ -51,8 +49,8 @@ def _replay(folder: Path) -> list[Replayed]:
         reused_alike = (previous.sections, cut) == alone[k]
         replayed_alike = change == compare(texts[k - 1], texts[k]).change
         name = f"{folder.name}/{versions[k]['timestamp']}"
-        words_differ = words[k] != words[k - 1]
-        replayed.append(Replayed(name, change.version_class, words_differ, rebuilt, reused_alike, replayed_alike))
+        allowed = frozenset(allowed_classes(texts[k - 1], texts[k]))
+        replayed.append(Replayed(name, change.version_class, allowed, rebuilt, reused_alike, replayed_alike))
     return replayed
 
 
@@ -81,14 +79,9 @@ def test_comparing_from_the_comparison_before_finds_what_comparing_the_two_texts
     assert [pair.name for pair in replayed if not pair.replayed_alike] == []
 
 
-def test_a_version_whose_words_differ_is_substantive_unless_only_a_date_changed(replayed: list[Replayed]) -> None:
-    wrong = [(pair.name, pair.version_class) for pair in replayed if pair.words_differ]
-    assert [(name, cls) for name, cls in wrong if cls not in WORD_CLASSES] == []
-
-
-def test_a_version_with_the_same_words_is_never_substantive(replayed: list[Replayed]) -> None:
-    wrong = [(pair.name, pair.version_class) for pair in replayed if not pair.words_differ]
-    assert [(name, cls) for name, cls in wrong if cls in WORD_CLASSES] == []
+def test_every_version_is_classed_as_the_words_a_reader_sees_say(replayed: list[Replayed]) -> None:
+    wrong = [(pair.name, pair.version_class, sorted(pair.allowed)) for pair in replayed]
+    assert [case for case in wrong if case[1] not in case[2]] == []
 
 
 def test_facebooks_privacy_policy_changes_mostly_in_link_targets(replayed: list[Replayed]) -> None:

@@ -1,9 +1,10 @@
 """What kind of difference a new version makes: substantive, formatting-only, link-only or date-only.
 
 The words of a text (``policy_words``) are defined here, once, for the classes, the noise benchmark and its
-test: typography folded, the reference header line ignored, Markdown markup (emphasis and code marks,
-bullets, rules, table borders, heading marks), HTML tags and backslash escapes dropped, links and images
-reduced to their text, and link targets (inline, reference definitions) dropped. They are computed paragraph
+test: the runs of letters and digits a reader sees, so punctuation and Markdown markup (emphasis, bullets,
+rules, table borders, heading marks, escapes) are never words; typography folded, HTML tags dropped and
+entities decoded, the reference header line ignored, links and images reduced to their text, and link targets
+(inline, reference definitions) dropped. They are computed paragraph
 by paragraph (``monitor.compare.paragraphs``: blocks between blank lines, brackets kept together), so the words
 of a text are the words of its paragraphs one after the other and a run of paragraphs can be judged on its own.
 
@@ -16,6 +17,7 @@ SUBSTANTIVE. REVERTED needs the history, so it is the caller's to give (see ``jo
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +28,6 @@ from monitor.compare.text_regions import Region, differences
 from monitor.compare.titles import (
     AUTOLINK,
     DATE_PHRASE,
-    ESCAPE,
     HTML_TAG,
     REFERENCE_HEADER_PREFIX,
     is_reference_header,
@@ -38,7 +39,8 @@ from monitor.models import VersionClass
 TARGET = "\x00"  # starts a link target's word in marked words, so one pass serves both projections
 
 _REF_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*(\S+.*)$", re.M)
-_MARKUP_ONLY = "#>=+-_*|~`!"  # words made only of these are markup (list bullets, rules, table borders)
+# A word is a run of letters and digits (punctuation and markup are none), or a link's mark or target.
+_WORD = re.compile(TARGET + r"\S*|[^\W_]+")
 _DATE_WINDOW = 8  # words either side of a change searched for the date phrase holding it
 _CONTEXT_PARAGRAPHS = 2  # a date's keyword may sit a paragraph or two above it ("**Effective:**", "May 1")
 _MARKED, _PLAIN = 0, 1  # which words of a paragraph: with link targets, without
@@ -236,40 +238,17 @@ def _words_of(text: str) -> Words:
         text = "\n".join(line for line in text.splitlines() if not is_reference_header(line))
     if "<" in text:
         text = HTML_TAG.sub(" ", text)
-    for mark in ("*", "`", "~~", "|"):
-        if mark in text:
-            text = text.replace(mark, "" if mark != "|" else " ")
-    if "_" in text:
-        text = _without_emphasis_underscores(text)
-    if "\\" in text:
-        text = ESCAPE.sub(r"\1", text)
-    marked = tuple(word for word in text.split() if word.strip(_MARKUP_ONLY))
+    if "&" in text:
+        text = html.unescape(text)
+    marked = tuple(_WORD.findall(text))
     plain = tuple(word for word in marked if word[0] != TARGET) if TARGET in text else marked
     return marked, plain
 
 
 def _mark_links(text: str) -> str:
-    """Links and images as their text followed by their target as one ``TARGET``-led word."""
+    """Links and images as a ``TARGET`` word, their text, then their target as one ``TARGET``-led word (so a link
+    that takes in a word more or less is another link)."""
     if "]:" in text:
         text = _REF_DEFINITION.sub(lambda match: TARGET + match.group(1).replace(" ", TARGET), text)
     text = strip_links(text, TARGET)
-    return AUTOLINK.sub(r"\1", text) if "<" in text else text
-
-
-def _without_emphasis_underscores(text: str) -> str:
-    """Runs of underscores between letters or digits (snake_case) stay; others are emphasis and go. (Cut at the
-    underscores rather than matched: link targets hold many, and a call per run costs more than the rest.)"""
-    pieces = text.split("_")
-    kept = [pieces[0]]
-    last = len(pieces) - 1
-    index = 1
-    while index <= last:
-        first = index  # the run is the underscores before pieces first..index
-        while index < last and not pieces[index]:
-            index += 1
-        before, after = pieces[first - 1], pieces[index]
-        if before and after and before[-1].isalnum() and after[0].isalnum():
-            kept.append("_" * (index - first + 1))
-        kept.append(after)
-        index += 1
-    return "".join(kept)
+    return AUTOLINK.sub(rf" {TARGET} \1 {TARGET}\1 ", text) if "<" in text else text

@@ -27,7 +27,7 @@ _MONTH = (
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _DATE = (
     rf"(?:{_MONTH}\s+{_DAY},?\s+\d{{4}}|{_DAY}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}|{_MONTH},?\s+\d{{4}}"
-    r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})"
+    r"|\d{4}[-\s]\d{1,2}[-\s]\d{1,2}|\d{1,2}[/.\-\s]\d{1,2}[/.\-\s]\d{2,4})"  # spaces: dates of words
 )
 _DATE_KEYWORD = (
     r"(?:last\s+(?:updated|modified|revised|changed|amended|reviewed)|effective(?:\s+date)?|revised|updated|modified"
@@ -48,7 +48,8 @@ def is_reference_header(line: str) -> bool:
 
 
 def strip_links(text: str, target_mark: str | None = None) -> str:
-    """Links and images as their text; with ``target_mark``, each followed by the mark and its target as one word.
+    """Links and images as their text; with ``target_mark``, each led by the mark and followed by the mark and its
+    target as one word.
 
     Link texts may span lines. Escaped brackets are masked first, so the pattern can start only at real
     brackets and scans stay short (unrolled alternatives made 290 KB policies take seconds).
@@ -61,7 +62,7 @@ def strip_links(text: str, target_mark: str | None = None) -> str:
         if target_mark is None:
             return match.group(1)
         target = (match.group(2) + match.group(3)).replace(" ", target_mark)
-        return f" {match.group(1)} {target_mark}{target} "
+        return f" {target_mark} {match.group(1)} {target_mark}{target} "
 
     text = _LINK.sub(replace, text)
     if "](" in text:  # an image inside a link
