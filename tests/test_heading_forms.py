@@ -82,3 +82,94 @@ def test_bold_lead_ins_before_a_hard_line_break_stay_headings() -> None:
     assert "Blockchain-Integrated Apps and Services" in titles
     notice = next(s for s in sections if s.title == "Parler's Disclaimer and Notice")
     assert notice.text.startswith("Updated: October 23, 2024")
+
+
+# --- headings written with anchor links ----------------------------------------------------------------------
+
+PINTEREST = HISTORIES / "pinterest-privacy-policy"
+SPOTIFY = HISTORIES / "spotify-privacy-policy"
+
+LEGAL_BASIS = """# Datenschutzerklärung
+
+Einleitung.
+
+[](#1-verantwortlicher)1\\. Verantwortlicher
+
+Verantwortlich ist die Beispiel GmbH.
+
+[](#2-rechtsgrundlage)2\\. Rechtsgrundlage
+
+Wir verarbeiten Daten auf Grundlage von Art. 6 DSGVO, soweit Sie eingewilligt haben oder ein Vertrag besteht.
+
+[](#cookies)**Cookies.** Wir setzen Cookies nur mit Ihrer Einwilligung ein, außer sie sind technisch notwendig.
+"""
+
+
+def test_titles_are_the_words_of_anchor_linked_headings() -> None:
+    markdown = (SPOTIFY / "20230629063611.md").read_text()
+    titles = [s.title for s in split_sections(markdown)]
+
+    assert "Tailored advertising controls" in titles  # #### [](#tailored-advertising-controls)**Tailored ...**
+    assert "1. About this Policy" in titles  # [](#1-about-this-policy)**1\. About this Policy**, underlined
+    assert [s.title for s in split_sections("## Cookies [#](#cookies)\n\nText.\n## [¶](#ads) Ads\n")] == [
+        "Cookies",
+        "Ads",
+    ]
+
+
+def test_clauses_and_lead_ins_after_an_anchor_link_are_headings() -> None:
+    paths = [s.path for s in split_sections(LEGAL_BASIS)]
+
+    assert paths == [
+        ("Datenschutzerklärung",),
+        ("Datenschutzerklärung", "1. Verantwortlicher"),
+        ("Datenschutzerklärung", "2. Rechtsgrundlage"),
+        ("Datenschutzerklärung", "2. Rechtsgrundlage", "Cookies"),
+    ]
+
+
+def test_a_numbered_clause_with_an_escaped_number_is_a_heading() -> None:
+    """Pinterest's clauses lost their heading markup in 2023-01 and kept their escaped numbers."""
+    sections = split_sections((PINTEREST / "20230126003245.md").read_text())
+
+    clause = next(s for s in sections if s.title == "2. We also get technical information when you use Pinterest")
+    assert clause.text.startswith("When you use a website, mobile application")
+
+
+LEGAL_BASIS_MOVED = """# Datenschutzerklärung
+
+Einleitung.
+
+[](#1-rechtsgrundlagen)1\\. Rechtsgrundlagen der Verarbeitung
+
+Wir verarbeiten Daten auf Grundlage von Art. 6 DSGVO, soweit Sie eingewilligt haben oder ein Vertrag besteht.
+
+[](#2-verantwortlicher)2\\. Verantwortlicher
+
+Verantwortlich ist die Beispiel GmbH.
+
+[](#cookies)**Cookies.** Wir setzen Cookies nur mit Ihrer Einwilligung ein, außer sie sind technisch notwendig.
+"""
+
+
+def test_anchor_linked_clauses_moved_and_renamed_are_moved_and_renamed() -> None:
+    change = compare(LEGAL_BASIS, LEGAL_BASIS_MOVED).change
+
+    assert [(r.kind, r.old_path, r.new_path) for r in change.sections] == [
+        (
+            SectionChangeKind.RENAMED,
+            "Datenschutzerklärung > 2. Rechtsgrundlage",
+            "Datenschutzerklärung > 1. Rechtsgrundlagen der Verarbeitung",
+        ),
+        (
+            SectionChangeKind.MOVED,
+            "Datenschutzerklärung > 1. Verantwortlicher",
+            "Datenschutzerklärung > 2. Verantwortlicher",
+        ),
+        (
+            SectionChangeKind.MOVED,  # the lead-in follows the last clause
+            "Datenschutzerklärung > 2. Rechtsgrundlage > Cookies",
+            "Datenschutzerklärung > 2. Verantwortlicher > Cookies",
+        ),
+    ]
+    assert apply_change(split_sections(LEGAL_BASIS), change) == split_sections(LEGAL_BASIS_MOVED)

@@ -276,6 +276,8 @@ LINES = st.sampled_from(
         "* **Partners.** We work with partners.",
         "* an item",
         "1. Definitions",
+        "[](#2-basis)2\\. Legal basis",
+        "[](#ads)**Ads.** We show ads.",
         "2) a numbered item",
         "```",
         "> *The following text is extracted from the page",
