@@ -10,6 +10,7 @@ import re
 from typing import NamedTuple
 
 from monitor.compare.heading_lines import (
+    ANCHORS,
     CLAUSE,
     FENCE,
     LIST_ITEM,
@@ -31,14 +32,16 @@ PREAMBLE = "Preamble"
 # Patterns start after a line's "\n" (a literal that re scans for quickly, unlike a MULTILINE "^").
 _CANDIDATE = re.compile(
     r"(?: {0,3}(?:`{3}|~{3})|[^\S\n]*>|[^\S\n]*(?:(?:[*+-]|\d{1,9}[.)])[^\S\n]+)?(?:#|\*\*|__)"
-    r"| {0,3}\d{1,2}[.)][ \t]+[A-Z])"
+    rf"|[^\S\n]*(?:(?:[*+-]|\d{{1,9}}[.)])[^\S\n]+)?{ANCHORS}+(?:\*\*|__)"
+    rf"| {{0,3}}{ANCHORS}*\d{{1,2}}\\?[.)][ \t]+[A-Z])"
 )
 _UNDERLINE_OR_FENCE = re.compile(r" {0,3}(?:=|-|`{3}|~{3})")
 _MARKED_LINE = re.compile(f"(?:{_CANDIDATE.pattern}|{_UNDERLINE_OR_FENCE.pattern})")
 # A look ahead at how a line starts (what every alternative needs) turns most lines down before the
 # alternatives are tried: list items of plain text or links ("* [") among them.
 _AFTER_NEWLINE = re.compile(
-    r"\n(?=[^\S\n]*(?:[`~>#_=\-]|\*\*|[*+][^\S\n]+[#*_]|\d{1,9}[.)]))(?:" + _MARKED_LINE.pattern + ")"
+    r"\n(?=[^\S\n]*(?:[`~>#_=\-]|\*\*|[*+][^\S\n]+(?:[#*_]|\[\]\()|\d{1,9}\\?[.)]|\[\]\(#))"
+    r"(?:" + _MARKED_LINE.pattern + ")"
 )
 # Line breaks that str.splitlines() knows besides "\n"; texts holding one are rejoined with "\n" first.
 _OTHER_LINE_BREAKS = "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"

@@ -18,14 +18,23 @@ _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _NOT_PARAGRAPH = re.compile(r"^(?: {4,}|\t| {0,3}(?:>|#|[*+-](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|\||`{3}|~{3}))")
 _THEMATIC_BREAK = re.compile(r"^ {0,3}([*_-])(?:[ \t]*\1){2,}[ \t]*$")
 LIST_ITEM = re.compile(r"^[ \t]*(?:[*+-]|\d{1,9}[.)])[ \t]+")
+# Empty links to an anchor of the page ("[](#2-legal-basis)") that a heading line may start with: a target for
+# the table of contents, not words of the heading.
+ANCHORS = r"(?:\[\]\(#[^()\s]*\)[ \t]*)"
 _LEAD_IN = re.compile(
-    r"(?P<prefix>[ \t]*(?:(?:[*+-]|\d{1,9}[.)])[ \t]+)?)(?P<delim>\*\*|__)(?P<title>(?:(?!(?P=delim)).)+?)(?P=delim)"
+    rf"(?P<prefix>[ \t]*(?:(?:[*+-]|\d{{1,9}}[.)])[ \t]+)?{ANCHORS}*)"
+    r"(?P<delim>\*\*|__)(?P<title>(?:(?!(?P=delim)).)+?)(?P=delim)"
     r"(?P<punct>[ \t]*[.:?!])?",
     re.DOTALL,
 )
 _NUMBERED_ITEM = re.compile(r"^[ \t]*\d{1,9}[.)][ \t]+")
-CLAUSE = re.compile(r"^ {0,3}(?P<number>\d{1,2}[.)])[ \t]+(?P<title>[A-Z].*?)[ \t]*$")
+# The number's mark may be escaped ("2\\."), as Markdown writers do so that the line is not a list item.
+CLAUSE = re.compile(rf"^ {{0,3}}{ANCHORS}*(?P<number>\d{{1,2}}\\?[.)])[ \t]+(?P<title>[A-Z].*?)[ \t]*$")
+_LEADING_ANCHORS = re.compile(rf"^{ANCHORS}+")
 _ONLY_LINK = re.compile(r"^\s*!?\[.*\]\([^)]*\)\s*$", re.DOTALL)
+# A Markdown hard line break (an HTML <br>): two spaces or a backslash before the line's end.
+_HARD_BREAK = re.compile(r"(?:[ \t]{2,}|\\)\n")
+_HARD_BREAK_END = re.compile(r"(?:[ \t]{2,}|\\)$")
 
 
 def end_of_line(text: str, at: int) -> int:
@@ -105,7 +114,7 @@ def lead_in_at(text: str, at: int, line_end: int) -> tuple[str, str, int] | None
     """A bold lead-in starting on the line at ``at`` (ending at ``line_end``): (title, the text after it, where
     the last line it used ends)."""
     line = text[at:line_end]
-    stripped = LIST_ITEM.sub("", line, count=1).lstrip()
+    stripped = _LEADING_ANCHORS.sub("", LIST_ITEM.sub("", line, count=1).lstrip())
     if not stripped.startswith(("**", "__")) or _THEMATIC_BREAK.match(line):
         return None
     end, used = line_end, 1
@@ -118,16 +127,28 @@ def lead_in_at(text: str, at: int, line_end: int) -> tuple[str, str, int] | None
         joined += "\n" + following
         end, used = next_end, used + 1
     match = _LEAD_IN.match(joined)
-    if match is None or _ONLY_LINK.match(match.group("title")):
-        return None
+    if match is None or _ONLY_LINK.match(match.group("title")) or _HARD_BREAK.search(match.group("title")):
+        return None  # a bold run broken over lines is a block of bold text (an address), not a title
     title = clean_title(match.group("title") + (match.group("punct") or ""))
     rest = joined[match.end() :].lstrip()
+    if rest in ("", "\\") and _continues_in_bold(text, joined, end):
+        return None
+    rest = "" if rest == "\\" else rest
     if not title or len(title.split()) > MAX_LEAD_IN_WORDS or is_date_line(title):
         return None
     ends_clause = match.group("punct") or match.group("title").rstrip()[-1] in ".:?!"
     if not ends_clause and rest[:1] and (rest[0].islower() or rest[0] in ",;)"):
         return None  # the bold run is part of a sentence, not a heading
     return title, rest, end
+
+
+def _continues_in_bold(text: str, joined: str, end: int) -> bool:
+    """Whether the paragraph of a bold line (``joined``, ending at ``end``) goes on, after a hard line break, with
+    another bold line: the lines of one bold block (an address split by ``<br>``), not headings."""
+    if end >= len(text) or not _HARD_BREAK_END.search(joined):
+        return False
+    following = text[end + 1 : end_of_line(text, end + 1)].lstrip()
+    return following.startswith(("**", "__")) and not _THEMATIC_BREAK.match(following)
 
 
 def clause_title_at(text: str, at: int, line: str) -> str | None:

@@ -2,7 +2,8 @@
 
 Headings are ATX (``## Title``, also inside a list item), setext (a paragraph underlined with ``===`` or
 ``---``), numbered clauses (``1. Title`` standing alone as a paragraph) and bold lead-ins (a paragraph or
-list item starting with a short ``**bold run**``). Clauses sit one level below the nearest ATX/setext
+list item starting with a short ``**bold run**``; not a bold block broken by hard line breaks, such as an
+address written ``**Name**  \n**Street**``, which is text). Clauses sit one level below the nearest ATX/setext
 heading; lead-ins one level below the nearest heading or clause, and are siblings of each other.
 
 Titles are cleaned as ``monitor.compare.titles`` describes, each kind of heading line is recognised as

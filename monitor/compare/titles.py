@@ -1,6 +1,7 @@
 """Heading titles and inline Markdown as plain text: links reduced to their text, markup dropped, date phrases.
 
-Titles are normalised: links and images become their text, emphasis, code marks, HTML tags, backslash
+Titles are normalised: links to an anchor of the page without words (permalink marks such as ``[](#id)``,
+``[#](#id)``) are dropped, other links and images become their text, emphasis, code marks, HTML tags, backslash
 escapes and pilcrows are dropped, typographic quotes and dashes are folded, whitespace is collapsed, and
 trailing ``.``/``:`` are removed ("**Cookies.**" and "## Cookies:" both give "Cookies"). Numbering is kept.
 """
@@ -37,6 +38,8 @@ _DATE_KEYWORD = (
 DATE_PHRASE = re.compile(
     rf"\b{_DATE_KEYWORD}\b[\s:,.\-]*(?:(?:on|as\s+of|from|since|at)\s+)?(?:[a-z]+day,?\s+)?{_DATE}(?!\w)", re.I
 )
+# A link to an anchor of the page whose text is no word ("[](#id)", "[#](#id)", "[¶](#id)"): a permalink mark.
+_ANCHOR_MARK = re.compile(r"\[[^\w\[\]]*\]\(#[^()\s]*\)")
 _TITLE_MARKUP = re.compile(r"[\[\]<>\\*_`~]")  # what the markup rules of clean_title look for
 _DIGIT = re.compile(r"\d")  # every date phrase has one
 _EMPHASIS = re.compile(r"(?<!\\)(?:\*+|~~|`+)|(?<![\\\w])_+|_+(?!\w)")
@@ -81,7 +84,7 @@ def clean_title(raw: str) -> str:
     """A heading's text without Markdown markup, as used in section paths."""
     text = raw if raw.isascii() else fold_typography(raw).replace("¶", " ")
     if _TITLE_MARKUP.search(text):
-        text = AUTOLINK.sub(r"\1", strip_links(text))
+        text = AUTOLINK.sub(r"\1", strip_links(_ANCHOR_MARK.sub(" ", text) if "](#" in text else text))
         text = HTML_TAG.sub(" ", text)
         text = ESCAPE.sub(r"\1", _EMPHASIS.sub("", text))
     return " ".join(text.split()).rstrip(" .:")
