@@ -2,10 +2,11 @@
 
 The words of a text (``policy_words``) are defined here, once, for the classes, the noise benchmark and its
 test: typography folded, the reference header line ignored, Markdown markup (emphasis and code marks,
-bullets, rules, table borders, heading marks), HTML tags and backslash escapes dropped, links and images
-reduced to their text, and link targets (inline, reference definitions) dropped. They are computed paragraph
-by paragraph (``monitor.compare.paragraphs``: blocks between blank lines, brackets kept together), so the words
-of a text are the words of its paragraphs one after the other and a run of paragraphs can be judged on its own.
+bullets, typed ones such as ``●`` too, rules, table borders, heading marks), HTML tags and backslash escapes
+dropped, links and images reduced to their text, and link targets (inline, reference definitions) dropped. They
+are computed paragraph by paragraph (``monitor.compare.paragraphs``: blocks between blank lines, brackets kept
+together), so the words of a text are the words of its paragraphs one after the other and a run of paragraphs
+can be judged on its own.
 
 The class of a new version (``classify``): the two texts' paragraphs are diffed and only the changed blocks
 are looked at. Words equal, link targets included → FORMATTING_ONLY; words equal → LINK_ONLY; otherwise, if
@@ -38,7 +39,8 @@ from monitor.models import VersionClass
 TARGET = "\x00"  # starts a link target's word in marked words, so one pass serves both projections
 
 _REF_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*(\S+.*)$", re.M)
-_MARKUP_ONLY = "#>=+-_*|~`!"  # words made only of these are markup (list bullets, rules, table borders)
+# Words made only of these are markup: list bullets (typed ones too), rules, table borders.
+_MARKUP_ONLY = "#>=+-_*|~`!•●○◦▪▫■□►▸"
 _DATE_WINDOW = 8  # words either side of a change searched for the date phrase holding it
 _CONTEXT_PARAGRAPHS = 2  # a date's keyword may sit a paragraph or two above it ("**Effective:**", "May 1")
 _MARKED, _PLAIN = 0, 1  # which words of a paragraph: with link targets, without

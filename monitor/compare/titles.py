@@ -48,7 +48,7 @@ def is_reference_header(line: str) -> bool:
 
 
 def strip_links(text: str, target_mark: str | None = None) -> str:
-    """Links and images as their text; with ``target_mark``, each followed by the mark and its target as one word.
+    """Links and images as their text; with ``target_mark``, each after the mark and its target as one word.
 
     Link texts may span lines. Escaped brackets are masked first, so the pattern can start only at real
     brackets and scans stay short (unrolled alternatives made 290 KB policies take seconds).
@@ -61,7 +61,9 @@ def strip_links(text: str, target_mark: str | None = None) -> str:
         if target_mark is None:
             return match.group(1)
         target = (match.group(2) + match.group(3)).replace(" ", target_mark)
-        return f" {match.group(1)} {target_mark}{target} "
+        # The target goes first, so that what follows a link ("Guidelines](…),") stays with its text, as it
+        # does once the link is gone.
+        return f" {target_mark}{target} {match.group(1)}"
 
     text = _LINK.sub(replace, text)
     if "](" in text:  # an image inside a link
