@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from jobs.dates import UsageError
+from monitor.alerts.email_render import section_text, words_changed
 from monitor.compare.changes import change_as_dict, compare
 from monitor.extract.reference_format import render_reference
-from monitor.models import timestamp_to_datetime
+from monitor.models import Change, timestamp_to_datetime
 from storage import queries
 from storage.schema import AlertRecord, ChangeRecord, PolicyRecord, SectionChangeRecord, VersionRecord
 from storage.versions import version_of
@@ -111,11 +112,21 @@ def diff_versions(session: Session, name: str, since: datetime | None, until: da
     result: dict[str, Any] = {"policy": policy.name, "old": _version_ref(old), "new": _version_ref(new)}
     if old.id == new.id:
         return {**result, "version_class": None, "reverted_to": None, "sections": []}
-    compared = change_as_dict(compare(old.markdown, new.markdown).change)
+    compared = shown_change(compare(old.markdown, new.markdown).change)
     stored = queries.change_between(session, old.id, new.id)  # consecutive: its class knows reverts too
     if stored is not None:
         compared["version_class"] = stored.version_class
     return {**result, **compared, "reverted_to": _reverted_to(stored)}
+
+
+def shown_change(change: Change) -> dict[str, Any]:
+    """``change_as_dict``, each section change with its diff as a reader is shown it (``shown``, the whole of it)
+    and whether its words changed (``words_changed``), markup and link targets aside."""
+    result = change_as_dict(change)
+    for shown, section in zip(result["sections"], change.sections, strict=True):
+        shown["shown"] = section_text(section, limit=None)
+        shown["words_changed"] = words_changed(section)
+    return result
 
 
 def changes_since(session: Session, since: datetime | None) -> list[dict[str, Any]]:

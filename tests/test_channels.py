@@ -186,13 +186,14 @@ def test_apprise_posts_the_subject_and_a_short_text_to_a_json_url(receiver: Http
     payload = receiver.requests[0].json()
     assert payload["title"] == render_subject(bluesky_notice())
     assert "• modified: Bluesky App Privacy Policy > Other Users You Share or Interact With" in payload["message"]
-    assert "{+information, messages,+}" in payload["message"]
+    assert "{+messages,+}" in payload["message"]
     assert answer.startswith("Apprise json://127.0.0.1") and answer.endswith("sent")
 
 
 def test_apprise_passes_on_no_mention_from_archived_text(receiver: HttpReceiver) -> None:
-    words = (WordOp(WordOpKind.INSERT, "Write to @everyone or <@1234> at privacy@bsky.app"),)
-    section = SectionChange(SectionChangeKind.MODIFIED, "Contact @here", "Contact @here", "", "", words)
+    text = "Write to @everyone or <@1234> at privacy@bsky.app"
+    words = (WordOp(WordOpKind.INSERT, text),)
+    section = SectionChange(SectionChangeKind.MODIFIED, "Contact @here", "Contact @here", "", text, words)
     content = replace(bluesky_notice(), change=Change(VersionClass.SUBSTANTIVE, sections=(section,)))
     AppriseChannel(timeout=5).send(Delivery(content=content, target=apprise_delivery(receiver).target, key=KEY))
     message = receiver.requests[0].json()["message"]

@@ -8,7 +8,7 @@ import click
 
 from jobs.cli.support import fail, guard, print_json, print_section_changes
 from jobs.dates import parse_when
-from monitor.compare.changes import change_as_dict
+from jobs.history import shown_change
 from monitor.compare.changes import compare as compare_texts
 from monitor.errors import NotExtractable
 from monitor.extract.pipeline import extract_document
@@ -45,7 +45,7 @@ def extract(file: Path, url: str, timestamp: str, site: str) -> None:
 def compare(old: Path, new: Path, as_json: bool) -> None:
     """Compare two Markdown files section by section, as the monitor compares versions (no database)."""
     change = compare_texts(_markdown(old), _markdown(new)).change
-    result = change_as_dict(change)
+    result = shown_change(change)
     if as_json:
         print_json(result)
         return

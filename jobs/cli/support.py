@@ -88,11 +88,16 @@ def section_heading(section: dict[str, Any]) -> str:
     """``== renamed: Old path -> New path ==``, from a section change's JSON."""
     old, new = section["old_path"], section["new_path"]
     path = f"{old} -> {new}" if old and new and old != new else new or old
-    return f"== {section['kind']}: {path} =="
+    kind = section["kind"]
+    if kind in ("renamed", "moved") and section.get("words_changed"):
+        kind += " and changed"
+    return f"== {kind}: {path} =="
 
 
 def print_section_changes(sections: list[dict[str, Any]]) -> None:
+    """Each section change: its heading, then its diff as a reader sees it (``shown``: link text, no Markdown),
+    or, for a stored change without its texts, its word operations."""
     for section in sections:
         click.echo(section_heading(section))
-        click.echo(render_words(section["words"]))
+        click.echo(section["shown"] if "shown" in section else render_words(section["words"]))
         click.echo()

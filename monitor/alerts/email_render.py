@@ -9,18 +9,14 @@ from __future__ import annotations
 import html
 import re
 import shlex
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.models import (
-    Change,
-    SectionChange,
-    SectionChangeKind,
-    VersionClass,
-    WordOp,
-    WordOpKind,
-    timestamp_to_datetime,
-)
+from monitor.alerts.diff_render import diff_html, diff_text
+from monitor.alerts.section_diff import ShownDiff, section_diff, whole_text
+from monitor.compare.classes import link_free_words
+from monitor.models import Change, SectionChange, SectionChangeKind, VersionClass, timestamp_to_datetime
 
 SECTION_CHAR_LIMIT = 4000  # policy text shown per section, markers not counted
 MAX_SECTIONS_SHOWN = 25
@@ -43,6 +39,8 @@ _VERSION_LABELS = {
     VersionClass.DATE_ONLY: "Date-only change",
     VersionClass.REVERTED: "Reverted to an earlier version",
 }
+# Kinds that say nothing of the text: when the words changed too, the heading says so.
+_ALSO_CHANGED = frozenset({SectionChangeKind.RENAMED, SectionChangeKind.MOVED})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 # A name that already says which document it is ("Facebook terms of service") is not called a privacy policy.
 _DOCUMENT_WORDS = re.compile(r"\b(polic(y|ies)|privacy|terms|notice|statement|agreement|conditions)\b", re.IGNORECASE)
@@ -52,9 +50,7 @@ _STYLE_TITLE = "font-size:20px;margin:0 0 4px"
 _STYLE_MUTED = "margin:0 0 8px;color:#555"
 _STYLE_SECTION = "font-size:15px;margin:24px 0 6px;padding-bottom:2px;border-bottom:1px solid #ddd"
 _STYLE_KIND = "display:inline-block;padding:0 6px;margin-right:6px;border-radius:3px;background:#eee;font-weight:normal"
-_STYLE_TEXT = "white-space:pre-wrap;margin:0;font-family:Georgia,'Times New Roman',serif"
-_STYLE_DEL = "background:#fdd;color:#900"
-_STYLE_INS = "background:#dfd;color:#060"
+_STYLE_TEXT = "margin:0;font-family:Georgia,'Times New Roman',serif"
 
 
 @dataclass(frozen=True)
@@ -92,11 +88,16 @@ class ChangeNotice:
 
 @dataclass(frozen=True)
 class _Body:
-    """One section change as shown: word runs already condensed and trimmed."""
+    """One section change as shown: a whole text (added, removed) or the diff of its words, context trimmed."""
 
     change: SectionChange
-    ops: tuple[WordOp, ...]  # empty when the text itself did not change
-    truncated: bool
+    diff: ShownDiff
+    whole: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to show: the words did not change (or an added or removed section has none)."""
+        return not self.diff.shown
 
 
 # ---- subject ----------------------------------------------------------------------------------------------------
@@ -159,17 +160,27 @@ def text_block(notice: ChangeNotice) -> list[str]:
 
 
 def section_heading(section: SectionChange) -> str:
-    """``renamed: Sharing → Disclosure``; every part of a split or merge."""
+    """``renamed: Sharing → Disclosure`` (``renamed and changed`` when its words changed too); every part of a
+    split or merge."""
     old = ", ".join(section.old_paths) or None
     new = ", ".join(section.new_paths) or None
+    kind = str(section.kind)
+    if section.kind in _ALSO_CHANGED and words_changed(section):
+        kind += " and changed"
     if old and new and old != new:
-        return f"{section.kind}: {old} → {new}"
-    return f"{section.kind}: {new or old or '(untitled)'}"
+        return f"{kind}: {old} → {new}"
+    return f"{kind}: {new or old or '(untitled)'}"
 
 
-def section_text(section: SectionChange, *, limit: int = SECTION_CHAR_LIMIT) -> str:
-    """A section change's words as text (``[-old-]{+new+}``), unchanged runs condensed, at most ``limit`` chars."""
-    return _text_body(_body(section, limit))
+def section_text(section: SectionChange, *, limit: int | None = SECTION_CHAR_LIMIT) -> str:
+    """A section change's words as text (``[-old-]{+new+}``), link text only, unchanged runs condensed, at most
+    ``limit`` chars of policy text."""
+    return _text_body(_body(section, limit if limit is not None else sys.maxsize))
+
+
+def words_changed(section: SectionChange) -> bool:
+    """Whether a section's words changed, markup and link targets aside."""
+    return link_free_words(section.old_text) != link_free_words(section.new_text)
 
 
 def captured_line(notice: ChangeNotice) -> str:
@@ -191,20 +202,21 @@ def _omitted_notes(notice: ChangeNotice) -> list[str]:
 
 
 def _text_body(body: _Body) -> str:
-    if not body.ops:
-        return "(text unchanged)"
-    pieces: list[str] = []
-    previous: WordOpKind | None = None
-    for op in body.ops:
-        joint = "" if not pieces or (previous is WordOpKind.DELETE and op.kind is WordOpKind.INSERT) else " "
-        if op.kind is WordOpKind.DELETE:
-            pieces.append(f"{joint}[-{op.text}-]")
-        elif op.kind is WordOpKind.INSERT:
-            pieces.append(f"{joint}{{+{op.text}+}}")
-        else:
-            pieces.append(joint + op.text)
-        previous = op.kind
-    return "".join(pieces) + (" (truncated)" if body.truncated else "")
+    notes = _link_notes(body.diff)
+    if body.empty:
+        return "\n".join([_empty_note(body), *notes])
+    text = diff_text(body.diff) + (" (truncated)" if body.diff.truncated else "")
+    return "\n".join([text, *notes])
+
+
+def _empty_note(body: _Body) -> str:
+    return "(no text)" if body.whole else "(text unchanged)"
+
+
+def _link_notes(diff: ShownDiff) -> list[str]:
+    return [f"Link removed: {target}" for target in diff.links_removed] + [
+        f"Link added: {target}" for target in diff.links_added
+    ]
 
 
 # ---- HTML ---------------------------------------------------------------------------------------------------------
@@ -252,22 +264,12 @@ def _html_section(body: _Body, level: int) -> str:
     kind, _, path = section_heading(body.change).partition(": ")
     badge = f'<span style="{_STYLE_KIND}">{_escape(kind)}</span>'
     heading = f'<h{level} style="{_STYLE_SECTION}">{badge}{_escape(path)}</h{level}>'
-    return f'{heading}\n<p style="{_STYLE_TEXT}">{_html_ops(body)}</p>'
-
-
-def _html_ops(body: _Body) -> str:
-    if not body.ops:
-        return "<em>(text unchanged)</em>"
-    pieces = []
-    for op in body.ops:
-        text = _escape(op.text)
-        if op.kind is WordOpKind.DELETE:
-            pieces.append(f'<del style="{_STYLE_DEL}">{text}</del>')
-        elif op.kind is WordOpKind.INSERT:
-            pieces.append(f'<ins style="{_STYLE_INS}">{text}</ins>')
-        else:
-            pieces.append(text)
-    return " ".join(pieces) + (" <em>(truncated)</em>" if body.truncated else "")
+    if body.empty:
+        text = f"<p><em>{_escape(_empty_note(body))}</em></p>"
+    else:
+        text = diff_html(body.diff) + (" <p><em>(truncated)</em></p>" if body.diff.truncated else "")
+    notes = "".join(f'<p style="{_STYLE_MUTED}">{_escape(note)}</p>' for note in _link_notes(body.diff))
+    return f'{heading}\n<div style="{_STYLE_TEXT}">{text}{notes}</div>'
 
 
 def _html_links(notice: ChangeNotice) -> str:
@@ -299,71 +301,12 @@ def _bodies(change: Change) -> list[_Body]:
 
 
 def _body(section: SectionChange, limit: int = SECTION_CHAR_LIMIT) -> _Body:
-    ops = _condense(_section_ops(section))
-    shown, truncated = _truncate(ops, limit)
-    return _Body(section, tuple(shown), truncated)
-
-
-def _section_ops(section: SectionChange) -> list[WordOp]:
-    """What to show for a section: the new text if added, the old if removed, else the word diff."""
+    """What to show for a section: the new text if added, the old if removed, else the diff of their words."""
     if section.kind is SectionChangeKind.ADDED:
-        return [WordOp(WordOpKind.EQUAL, section.new_text)] if section.new_text else []
+        return _Body(section, whole_text(section.new_text, limit=limit), whole=True)
     if section.kind is SectionChangeKind.REMOVED:
-        return [WordOp(WordOpKind.EQUAL, section.old_text)] if section.old_text else []
-    if any(op.kind is not WordOpKind.EQUAL for op in section.words):
-        return [op for op in section.words if op.text]
-    if section.words or section.old_text == section.new_text:
-        return []
-    # No word diff supplied: show the whole old text replaced by the whole new one.
-    return [
-        op
-        for op in (WordOp(WordOpKind.DELETE, section.old_text), WordOp(WordOpKind.INSERT, section.new_text))
-        if op.text
-    ]
-
-
-def _condense(ops: Sequence[WordOp]) -> list[WordOp]:
-    """Shorten long unchanged runs to a little context either side of each change."""
-    if all(op.kind is WordOpKind.EQUAL for op in ops):
-        return list(ops)
-    out = []
-    for index, op in enumerate(ops):
-        if op.kind is not WordOpKind.EQUAL:
-            out.append(op)
-            continue
-        words = op.text.split(" ")
-        keep_head = CONTEXT_WORDS if index > 0 else 0
-        keep_tail = CONTEXT_WORDS if index < len(ops) - 1 else 0
-        if len(words) > keep_head + keep_tail + 5:
-            text = " ".join([*words[:keep_head], "…", *words[len(words) - keep_tail :]])
-            op = WordOp(WordOpKind.EQUAL, text)
-        out.append(op)
-    return out
-
-
-def _truncate(ops: Sequence[WordOp], limit: int) -> tuple[list[WordOp], bool]:
-    """At most ``limit`` characters of policy text, cut between words, markers left intact."""
-    out: list[WordOp] = []
-    used = 0
-    for op in ops:
-        room = limit - used
-        if len(op.text) <= room:
-            out.append(op)
-            used += len(op.text) + 1
-            continue
-        cut = _cut_at_word(op.text, room)
-        if cut:
-            out.append(WordOp(op.kind, cut))
-        return out, True
-    return out, False
-
-
-def _cut_at_word(text: str, room: int) -> str:
-    if room <= 0:
-        return ""
-    head = text[:room]
-    space = max(head.rfind(" "), head.rfind("\n"))
-    return (head[:space] if space > room // 2 else head).rstrip()
+        return _Body(section, whole_text(section.old_text, limit=limit), whole=True)
+    return _Body(section, section_diff(section.old_text, section.new_text, context=CONTEXT_WORDS, limit=limit))
 
 
 # ---- small helpers ------------------------------------------------------------------------------------------------
