@@ -17,4 +17,7 @@ def notice_for(record: ChangeRecord, policy: PolicyRecord, *, archive_url: str) 
         archive_url=archive_url,
         change_id=record.id,
         reverted_to_timestamp=record.reverted_to_version.timestamp if record.reverted_to_version else None,
+        old_number=record.old_version.number,
+        new_number=record.new_version.number,
+        reverted_to_number=record.reverted_to_version.number if record.reverted_to_version else None,
     )

@@ -1,4 +1,4 @@
-"""A date as the user writes it on the command line, read the same way by every command."""
+"""A date (or a version number) as the user writes it on the command line, read the same way by every command."""
 
 from __future__ import annotations
 
@@ -14,6 +14,20 @@ class UsageError(MonitorError):
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+def parse_version_or_when(value: str, *, end_of_day: bool = False) -> int | datetime:
+    """``vN``, a version's number within its policy, or a date as ``parse_when`` reads it."""
+    number = re.fullmatch(r"[vV]([1-9]\d*)", value.strip())
+    if number:
+        return int(number.group(1))
+    try:
+        return parse_when(value, end_of_day=end_of_day)
+    except UsageError:
+        raise UsageError(
+            f"cannot read the date {value!r}: use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS], a 14-digit timestamp or a "
+            "version number (v3)"
+        ) from None
 
 
 def parse_when(value: str, *, end_of_day: bool = False) -> datetime:

@@ -17,6 +17,8 @@ from storage import queries
 from storage.schema import AlertRecord, ChangeRecord, PolicyRecord, SectionChangeRecord, VersionRecord
 from storage.versions import version_of
 
+Moment = datetime | int  # a date, or a version's number within its policy (v1 is 1)
+
 
 def require_policy(session: Session, name: str) -> PolicyRecord:
     policy = queries.policy_by_name(session, name)
@@ -63,6 +65,7 @@ def version_history(session: Session, name: str) -> list[dict[str, Any]]:
 
 def capture_history(session: Session, name: str) -> list[dict[str, Any]]:
     policy = require_policy(session, name)
+    numbers = {v.id: v.number for v in queries.versions(session, policy.id)}
     return [
         {
             "timestamp": c.timestamp,
@@ -70,6 +73,7 @@ def capture_history(session: Session, name: str) -> list[dict[str, Any]]:
             "digest": c.digest,
             "outcome": c.outcome,
             "reason": c.reason,
+            "version": numbers.get(c.version_id) if c.version_id is not None else None,
             "version_id": c.version_id,
         }
         for c in queries.captures(session, policy.id)
@@ -83,7 +87,7 @@ class ShownVersion:
     kept_documents: tuple[str, ...] = ()  # on a page holding several documents, those this version holds
 
 
-def show_version(session: Session, name: str, at: datetime | None, *, archive_url: str) -> ShownVersion:
+def show_version(session: Session, name: str, at: Moment | None, *, archive_url: str) -> ShownVersion:
     policy = require_policy(session, name)
     record = _version_in_force(session, policy, at)
     version = version_of(record)
@@ -97,8 +101,9 @@ def show_version(session: Session, name: str, at: datetime | None, *, archive_ur
     return ShownVersion(version=_version_ref(record), markdown=document, kept_documents=version.document.kept_documents)
 
 
-def diff_versions(session: Session, name: str, since: datetime | None, until: datetime | None) -> dict[str, Any]:
-    """Section changes between the version in force at ``since`` (default: the one before) and at ``until``."""
+def diff_versions(session: Session, name: str, since: Moment | None, until: Moment | None) -> dict[str, Any]:
+    """Section changes between the version in force at ``since`` (default: the one before) and at ``until``
+    (each a date or a version number)."""
     policy = require_policy(session, name)
     new = _version_in_force(session, policy, until)
     if since is not None:
@@ -146,11 +151,23 @@ def _change_json(change: ChangeRecord, name: str) -> dict[str, Any]:
     }
 
 
-def _version_in_force(session: Session, policy: PolicyRecord, at: datetime | None) -> VersionRecord:
+def _version_in_force(session: Session, policy: PolicyRecord, at: Moment | None) -> VersionRecord:
+    """The version in force at a date, the version numbered ``at`` (an int), or the latest."""
+    if isinstance(at, int):
+        return _numbered_version(session, policy, at)
     version = queries.version_at(session, policy.id, at) if at else queries.latest_version(session, policy.id)
     if version is None:
         when = f" on or before {at:%Y-%m-%d %H:%M:%S} UTC" if at else ""
         raise UsageError(f"no stored version of {policy.name!r}{when}")
+    return version
+
+
+def _numbered_version(session: Session, policy: PolicyRecord, number: int) -> VersionRecord:
+    version = queries.version_numbered(session, policy.id, number)
+    if version is None:
+        numbers = [v.number for v in queries.versions(session, policy.id)]
+        known = f"v{min(numbers)} to v{max(numbers)}" if numbers else "none yet"
+        raise UsageError(f"{policy.name!r} has no version v{number} (versions: {known})")
     return version
 
 
@@ -161,7 +178,14 @@ def _reverted_to(change: ChangeRecord | None) -> dict[str, Any] | None:
 
 
 def _version_ref(version: VersionRecord) -> dict[str, Any]:
-    return {"id": version.id, "timestamp": version.timestamp, "captured_at": _iso(version.captured_at)}
+    """A version as every answer names it: ``number`` (v1, v2, … within its policy) is the one to show; ``id`` is
+    the database row's."""
+    return {
+        "number": version.number,
+        "id": version.id,
+        "timestamp": version.timestamp,
+        "captured_at": _iso(version.captured_at),
+    }
 
 
 def _section_summary(section: SectionChangeRecord) -> dict[str, Any]:
@@ -215,7 +239,7 @@ def archive_blocks(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def section_tree(session: Session, name: str, at: datetime | None) -> dict[str, Any]:
+def section_tree(session: Session, name: str, at: Moment | None) -> dict[str, Any]:
     """The sections of the version in force at ``at`` (default: the latest), with their stable ids."""
     policy = require_policy(session, name)
     version = _version_in_force(session, policy, at)
@@ -233,6 +257,8 @@ def section_changes(session: Session, name: str, section: str) -> dict[str, Any]
         {
             "captured_at": _iso(event.captured_at),
             "change_id": event.change.id,
+            "old": _version_ref(event.old),
+            "new": _version_ref(event.new),
             "version_class": event.change.version_class,
             **_section_summary(event.section),
         }

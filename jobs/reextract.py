@@ -18,7 +18,7 @@ from monitor.extract.pipeline import EXTRACTOR_VERSION, extract_document
 from monitor.models import CaptureOutcome, Document, Policy, Version
 from storage import queries
 from storage.captures import relink_capture
-from storage.schema import CaptureRecord, PolicyRecord
+from storage.schema import CaptureRecord, PolicyRecord, VersionRecord
 from storage.versions import add_version, mark_extractor_version, supersede_versions
 
 
@@ -75,7 +75,7 @@ def reextract_policy(app: App, record: PolicyRecord, settings: Policy) -> Reextr
         if report.changed == 0 and len(old) == len(rebuild.chain) and unchanged_outcomes:
             mark_extractor_version(session, record.id, EXTRACTOR_VERSION)  # read the same: nothing to rebuild
             return report
-        _store(session, record.id, captures, rebuild, {v.id: v.markdown for v in old})
+        _store(session, record.id, captures, rebuild, old)
         report.rebuilt = True
     return report
 
@@ -110,15 +110,17 @@ def _append(rebuild: _Rebuild, capture: CaptureRecord, document: Document) -> No
 
 
 def _store(
-    session: Session, policy_id: int, captures: list[CaptureRecord], rebuild: _Rebuild, superseded: dict[int, str]
+    session: Session, policy_id: int, captures: list[CaptureRecord], rebuild: _Rebuild, old: list[VersionRecord]
 ) -> None:
-    """The rebuilt chain stored over the old one (``superseded``: version id -> markdown)."""
+    """The rebuilt chain stored over the ``old`` one."""
+    superseded = {v.id: v.markdown for v in old}
+    numbers = _kept_numbers(rebuild.chain, {c.id: c.version_id for c in captures}, {v.id: v.number for v in old})
     supersede_versions(session, policy_id, now=datetime.now(UTC))
     by_id = {capture.id: capture for capture in captures}
     seen: dict[str, int] = {}  # text hash -> newest version id with it, to name reverts
     previous: ParsedVersion | None = None
-    for link in rebuild.chain:
-        version_id = add_version(session, policy_id, link.version)
+    for position, link in enumerate(rebuild.chain):
+        version_id = add_version(session, policy_id, link.version, number=numbers.get(position))
         stored = store_version_text(
             session,
             policy_id,
@@ -134,6 +136,19 @@ def _store(
             _relink(session, by_id[capture_id], version_id)
     for capture_id, reason in rebuild.failures.items():
         relink_capture(session, capture_id, outcome=CaptureOutcome.NOT_EXTRACTABLE, reason=reason, version_id=None)
+
+
+def _kept_numbers(chain: list[_Link], shown_by: dict[int, int | None], old_numbers: dict[int, int]) -> dict[int, int]:
+    """Position in the rebuilt chain -> the number it keeps: that of the old version that showed its first capture
+    (``shown_by``: capture id -> old version id), the same version in time, unless an earlier link kept it
+    already. The others get new numbers: a number is never given to a version it did not name."""
+    kept: dict[int, int] = {}
+    for position, link in enumerate(chain):
+        old_id = shown_by.get(link.capture_ids[0])
+        number = old_numbers.get(old_id) if old_id is not None else None
+        if number is not None and number not in kept.values():
+            kept[position] = number
+    return kept
 
 
 def _earlier(capture: CaptureRecord, superseded: dict[int, str]) -> tuple[int, str] | None:

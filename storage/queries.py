@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, aliased, defer, load_only, selectinload
 
 from storage.schema import (
     AlertRecord,
@@ -144,6 +144,11 @@ def version_at(session: Session, policy_id: int, at: datetime) -> VersionRecord 
         .order_by(VersionRecord.captured_at.desc(), VersionRecord.id.desc())
         .limit(1)
     )
+
+
+def version_numbered(session: Session, policy_id: int, number: int) -> VersionRecord | None:
+    """The current version the policy numbers ``number`` (v1, v2, …)."""
+    return session.scalar(_current(policy_id).where(VersionRecord.number == number))
 
 
 def versions(session: Session, policy_id: int) -> list[VersionRecord]:
@@ -283,18 +288,27 @@ class SectionEvent:
 
     change: ChangeRecord
     section: SectionChangeRecord
-    captured_at: datetime
+    old: VersionRecord  # its texts not loaded
+    new: VersionRecord
+
+    @property
+    def captured_at(self) -> datetime:
+        return self.new.captured_at
 
 
 def section_history(session: Session, section_id: int) -> list[SectionEvent]:
-    """The section's changes, oldest first. Its texts before and after each change load only when asked for:
-    the history shows the word-level diff, and a busy section's texts make up most of the rows' bytes."""
+    """The section's changes, oldest first. Its texts before and after each change, and the versions' texts,
+    load only when asked for: the history shows the word-level diff, and texts make up most of the rows' bytes."""
+    old, new = aliased(VersionRecord), aliased(VersionRecord)
+    named = (VersionRecord.id, VersionRecord.number, VersionRecord.timestamp, VersionRecord.captured_at)
     rows = session.execute(
-        select(SectionChangeRecord, ChangeRecord, VersionRecord.captured_at)
+        select(SectionChangeRecord, ChangeRecord, old, new)
         .options(defer(SectionChangeRecord.old_text), defer(SectionChangeRecord.new_text))
+        .options(load_only(*(getattr(old, c.key) for c in named)), load_only(*(getattr(new, c.key) for c in named)))
         .join(ChangeRecord, ChangeRecord.id == SectionChangeRecord.change_id)
-        .join(VersionRecord, VersionRecord.id == ChangeRecord.new_version_id)
-        .where(SectionChangeRecord.section_id == section_id, VersionRecord.superseded_at.is_(None))
-        .order_by(VersionRecord.captured_at, SectionChangeRecord.position)
+        .join(old, old.id == ChangeRecord.old_version_id)
+        .join(new, new.id == ChangeRecord.new_version_id)
+        .where(SectionChangeRecord.section_id == section_id, new.superseded_at.is_(None))
+        .order_by(new.captured_at, SectionChangeRecord.position)
     )
-    return [SectionEvent(change=change, section=section, captured_at=at) for section, change, at in rows]
+    return [SectionEvent(change=c, section=s, old=o, new=n) for s, c, o, n in rows]

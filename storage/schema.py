@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -95,10 +96,24 @@ class VersionRecord(Base):
     """A distinct text of a policy, first seen in the capture at ``timestamp``."""
 
     __tablename__ = "versions"
-    __table_args__ = (Index("ix_versions_policy_captured", "policy_id", "captured_at"),)
+    __table_args__ = (
+        Index("ix_versions_policy_captured", "policy_id", "captured_at"),
+        # Superseded versions share their number with the rebuilt version that replaces them.
+        Index(
+            "uq_versions_policy_number_current",
+            "policy_id",
+            "number",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"))
+    # v1, v2, … within the policy, in first-seen order. A rebuilt version keeps the number of the version it
+    # replaces; no other version of the policy is ever given it.
+    number: Mapped[int] = mapped_column(Integer)
     timestamp: Mapped[str] = mapped_column(String(14))
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime)
     original_url: Mapped[str] = mapped_column(Text)

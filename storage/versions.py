@@ -6,16 +6,19 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.models import Document, Section, Version
 from storage.schema import SectionRecord, VersionRecord, VersionSectionRecord
 
 
-def add_version(session: Session, policy_id: int, version: Version) -> int:
+def add_version(session: Session, policy_id: int, version: Version, *, number: int | None = None) -> int:
+    """Store a version under ``number``, or under the policy's next number. The caller holds the policy's claim,
+    so no other process numbers a version of this policy meanwhile (the unique index would refuse it)."""
     record = VersionRecord(
         policy_id=policy_id,
+        number=number if number is not None else next_version_number(session, policy_id),
         timestamp=version.timestamp,
         captured_at=version.captured_at,
         original_url=version.original_url,
@@ -28,6 +31,13 @@ def add_version(session: Session, policy_id: int, version: Version) -> int:
     session.add(record)
     session.flush()
     return record.id
+
+
+def next_version_number(session: Session, policy_id: int) -> int:
+    """One past the highest number any version of the policy had, superseded ones included: a number that named
+    a version in an alert is never given to another."""
+    highest = session.scalar(select(func.max(VersionRecord.number)).where(VersionRecord.policy_id == policy_id))
+    return (highest or 0) + 1
 
 
 def version_of(record: VersionRecord) -> Version:

@@ -508,3 +508,19 @@ def test_sending_without_login_to_a_server_requiring_it_is_a_permanent_delivery_
     with SmtpServer(auth=("alerts", "secret")) as server, pytest.raises(DeliveryError, match="530") as caught:
         send_email(message_for(), SmtpSettings(host=server.host, port=server.port, timeout=5))
     assert caught.value.permanent is True
+
+
+def test_text_and_html_name_the_version_numbers_when_known() -> None:
+    numbered = replace(bluesky_notice(), old_number=4, new_number=5)
+    assert "Captured 2024-03-14 (v4) → 2024-05-22 (v5)" in render_text(numbered)
+    assert "2024-03-14 (v4)</a> → " in render_html(numbered)
+
+
+def test_a_reverted_version_names_the_number_it_returns_to() -> None:
+    reverted = replace(
+        bluesky_notice(BLUESKY_LINKS),
+        change=Change(version_class=VersionClass.REVERTED),
+        reverted_to_timestamp="20240314123133",
+        reverted_to_number=2,
+    )
+    assert "· Reverted to an earlier version (v2, captured 2024-03-14)" in render_text(reverted)

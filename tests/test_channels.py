@@ -261,3 +261,10 @@ def test_an_email_with_an_unusable_unsubscribe_url_is_a_permanent_failure() -> N
     with pytest.raises(DeliveryError, match="unsubscribe") as caught:
         build_message(delivery, sender="alerts@monitor.test")
     assert caught.value.permanent
+
+
+def test_a_webhook_payload_names_each_versions_number() -> None:
+    from monitor.alerts.channels.webhook import notice_as_dict
+
+    payload = notice_as_dict(replace(bluesky_notice(), old_number=4, new_number=5))
+    assert (payload["old"]["version"], payload["new"]["version"], payload["reverted_to"]) == (4, 5, None)

@@ -8,7 +8,7 @@ import click
 
 from jobs import history
 from jobs.cli.support import Context, guard, print_json, print_section_changes, render_words, section_heading
-from jobs.dates import parse_when
+from jobs.dates import parse_version_or_when, parse_when
 
 
 @click.command("list")
@@ -42,17 +42,24 @@ def history_command(obj: Context, name: str, captures: bool, as_json: bool) -> N
         print_json(rows)
     elif captures:
         for row in rows:
-            click.echo(f"{row['captured_at']}  {row['outcome']:<16} {row['reason'] or ''}".rstrip())
+            version = f"v{row['version']}" if row["version"] else ""
+            click.echo(f"{row['captured_at']}  {row['outcome']:<16} {version:<6} {row['reason'] or ''}".rstrip())
     else:
         for row in rows:
             summary = _sections_summary(row["sections"])
-            click.echo(f"{row['captured_at']}  v{row['id']:<5} {_version_class(row):<16} {summary}".rstrip())
+            number = f"v{row['number']}"
+            click.echo(f"{row['captured_at']}  {number:<6} {_version_class(row):<16} {summary}".rstrip())
 
 
 def _version_class(row: dict[str, Any]) -> str:
     """'reverted to v12 (2021-05-01T00:00:00Z)' for a revert; else the class."""
     earlier = row["reverted_to"]
-    return f"reverted to v{earlier['id']} ({earlier['captured_at']})" if earlier else row["version_class"]
+    return f"reverted to v{earlier['number']} ({earlier['captured_at']})" if earlier else row["version_class"]
+
+
+def _version_label(version: dict[str, Any]) -> str:
+    """'v3 (2021-05-01T00:00:00Z)'."""
+    return f"v{version['number']} ({version['captured_at']})"
 
 
 def _sections_summary(sections: list[dict[str, Any]], *, named: int = 2) -> str:
@@ -68,13 +75,13 @@ def _sections_summary(sections: list[dict[str, Any]], *, named: int = 2) -> str:
 
 @click.command()
 @click.argument("name")
-@click.option("--at", "at", metavar="DATE", help="Show the version in force at DATE (default: the latest).")
+@click.option("--at", "at", metavar="DATE|vN", help="Show the version in force at DATE, or vN (default: the latest).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @guard
 def show(obj: Context, name: str, at: str | None, as_json: bool) -> None:
-    """Print what policy NAME said (at DATE), in the reference Markdown format."""
-    when = parse_when(at, end_of_day=True) if at else None
+    """Print what policy NAME said (at DATE, or in version vN), in the reference Markdown format."""
+    when = parse_version_or_when(at, end_of_day=True) if at else None
     with obj.reader() as session:
         shown = history.show_version(session, name, when, archive_url=obj.settings().archive.base_url)
     if as_json:
@@ -88,24 +95,24 @@ def show(obj: Context, name: str, at: str | None, as_json: bool) -> None:
 
 @click.command()
 @click.argument("name")
-@click.option("--from", "since", metavar="DATE", help="The old side: the version in force at DATE.")
-@click.option("--to", "until", metavar="DATE", help="The new side: the version in force at DATE (default: latest).")
+@click.option("--from", "since", metavar="DATE|vN", help="The old side: the version in force at DATE, or vN.")
+@click.option("--to", "until", metavar="DATE|vN", help="The new side: at DATE, or vN (default: the latest).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @guard
 def diff(obj: Context, name: str, since: str | None, until: str | None, as_json: bool) -> None:
     """Show which sections of policy NAME changed between two dates, word by word."""
-    old_at = parse_when(since, end_of_day=True) if since else None
-    new_at = parse_when(until, end_of_day=True) if until else None
+    old_at = parse_version_or_when(since, end_of_day=True) if since else None
+    new_at = parse_version_or_when(until, end_of_day=True) if until else None
     with obj.reader() as session:
         result = history.diff_versions(session, name, old_at, new_at)
     if as_json:
         print_json(result)
         return
     if result["old"] is None:
-        click.echo(f"{name}: only one version, captured {result['new']['captured_at']}")
+        click.echo(f"{name}: only one version, {_version_label(result['new'])}")
         return
-    old, new = result["old"]["captured_at"], result["new"]["captured_at"]
+    old, new = _version_label(result["old"]), _version_label(result["new"])
     version_class = _version_class(result) if result["version_class"] else "same"
     click.echo(f"{name}: {old} -> {new} ({version_class})")
     print_section_changes(result["sections"])
@@ -113,19 +120,19 @@ def diff(obj: Context, name: str, since: str | None, until: str | None, as_json:
 
 @click.command()
 @click.argument("name")
-@click.option("--at", "at", metavar="DATE", help="The version in force at DATE (default: the latest).")
+@click.option("--at", "at", metavar="DATE|vN", help="The version in force at DATE, or vN (default: the latest).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @guard
 def sections(obj: Context, name: str, at: str | None, as_json: bool) -> None:
     """List the sections of policy NAME as a tree, with the ids that follow them through every version."""
-    when = parse_when(at, end_of_day=True) if at else None
+    when = parse_version_or_when(at, end_of_day=True) if at else None
     with obj.reader() as session:
         result = history.section_tree(session, name, when)
     if as_json:
         print_json(result)
         return
-    click.echo(f"{name}, version of {result['version']['captured_at']}:")
+    click.echo(f"{name}, {_version_label(result['version'])}:")
     for section in result["sections"]:
         title = section["path"].rsplit(" > ", 1)[-1]
         click.echo(f"{section['id']:>7}  {'  ' * max(section['level'] - 1, 0)}{title}")
@@ -147,7 +154,8 @@ def section_history(obj: Context, name: str, section: str, as_json: bool) -> Non
     if not result["changes"]:
         click.echo(f"section {result['section_id']} of {name} has not changed")
     for event in result["changes"]:
-        click.echo(f"{event['captured_at']}  ({event['version_class']}) {section_heading(event)}")
+        versions = f"v{event['old']['number']} -> v{event['new']['number']}"
+        click.echo(f"{event['captured_at']}  {versions} ({event['version_class']}) {section_heading(event)}")
         click.echo(render_words(event["words"]))
         click.echo()
 
@@ -167,7 +175,8 @@ def changes(obj: Context, since: str | None, as_json: bool) -> None:
         return
     for row in rows:
         summary = _sections_summary(row["sections"])
-        click.echo(f"{row['new']['captured_at']}  {row['policy']}  {_version_class(row)}  {summary}")
+        versions = f"v{row['old']['number']} -> v{row['new']['number']}"
+        click.echo(f"{row['new']['captured_at']}  {row['policy']}  {versions}  {_version_class(row)}  {summary}")
 
 
 @click.command()

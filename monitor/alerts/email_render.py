@@ -66,6 +66,10 @@ class ChangeNotice:
     change_id: int | None = None
     filtered_out: int = 0  # section changes a subscription's section filter left out of ``change``
     reverted_to_timestamp: str | None = None  # the earlier version's capture, when the change is a revert
+    # The versions' numbers within the policy (v1, v2, …), the ones the CLI shows; None when not known.
+    old_number: int | None = None
+    new_number: int | None = None
+    reverted_to_number: int | None = None
 
     @property
     def old_date(self) -> str | None:
@@ -185,9 +189,15 @@ def words_changed(section: SectionChange) -> bool:
 
 def captured_line(notice: ChangeNotice) -> str:
     label = _notice_label(notice)
+    new = _numbered(notice.new_date, notice.new_number)
     if notice.old_date is None:
-        return f"Captured {notice.new_date} (first version) · {label}"
-    return f"Captured {notice.old_date} → {notice.new_date} · {label}"
+        return f"Captured {new} (first version) · {label}"
+    return f"Captured {_numbered(notice.old_date, notice.old_number)} → {new} · {label}"
+
+
+def _numbered(date: str, number: int | None) -> str:
+    """``2021-05-01 (v3)``: a version's date, and its number when known."""
+    return f"{date} (v{number})" if number is not None else date
 
 
 def _omitted_notes(notice: ChangeNotice) -> list[str]:
@@ -253,10 +263,10 @@ def html_block(notice: ChangeNotice, *, level: int) -> str:
 
 def _html_captured(notice: ChangeNotice) -> str:
     label = _escape(_notice_label(notice))
-    new = _link(notice.wayback_url(notice.new_timestamp), notice.new_date)
+    new = _link(notice.wayback_url(notice.new_timestamp), _numbered(notice.new_date, notice.new_number))
     if notice.old_timestamp is None or notice.old_date is None:
         return f"Captured {new} (first version) · {label}"
-    old = _link(notice.wayback_url(notice.old_timestamp), notice.old_date)
+    old = _link(notice.wayback_url(notice.old_timestamp), _numbered(notice.old_date, notice.old_number))
     return f"Captured {old} → {new} · {label}"
 
 
@@ -320,7 +330,8 @@ def _notice_label(notice: ChangeNotice) -> str:
     """The version's class, naming the capture of the earlier version a revert returns to."""
     label = _version_label(notice.change.version_class)
     if notice.reverted_to_timestamp:
-        label += f" (captured {_date(notice.reverted_to_timestamp)})"
+        number = f"v{notice.reverted_to_number}, " if notice.reverted_to_number is not None else ""
+        label += f" ({number}captured {_date(notice.reverted_to_timestamp)})"
     return label
 
 

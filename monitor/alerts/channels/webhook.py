@@ -107,18 +107,26 @@ def notice_as_dict(notice: ChangeNotice) -> dict[str, Any]:
         "policy": {"name": notice.policy_name, "url": notice.policy_url},
         "change_id": notice.change_id,
         "summary": headline(notice),
-        "old": _capture(notice, notice.old_timestamp) if notice.old_timestamp else None,
-        "new": _capture(notice, notice.new_timestamp),
+        "old": _capture(notice, notice.old_timestamp, notice.old_number) if notice.old_timestamp else None,
+        "new": _capture(notice, notice.new_timestamp, notice.new_number),
         **change_as_dict(notice.change),
-        "reverted_to": _capture(notice, notice.reverted_to_timestamp) if notice.reverted_to_timestamp else None,
+        "reverted_to": _reverted_to(notice),
         "sections_filtered_out": notice.filtered_out,
         "diff_command": notice.diff_command,
     }
 
 
-def _capture(notice: ChangeNotice, timestamp: str) -> dict[str, str]:
+def _capture(notice: ChangeNotice, timestamp: str, number: int | None) -> dict[str, Any]:
+    """A version: its number within the policy (``version``, v1 is 1), its capture and the capture's Wayback link."""
     captured_at = timestamp_to_datetime(timestamp).isoformat()
-    return {"timestamp": timestamp, "captured_at": captured_at, "wayback_url": notice.wayback_url(timestamp)}
+    link = notice.wayback_url(timestamp)
+    return {"version": number, "timestamp": timestamp, "captured_at": captured_at, "wayback_url": link}
+
+
+def _reverted_to(notice: ChangeNotice) -> dict[str, Any] | None:
+    if notice.reverted_to_timestamp is None:
+        return None
+    return _capture(notice, notice.reverted_to_timestamp, notice.reverted_to_number)
 
 
 def payload_bytes(payload: dict[str, Any]) -> bytes:
