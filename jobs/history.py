@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from jobs.dates import UsageError
+from jobs.section_lookup import find_section, followed_sections
 from monitor.alerts.email_render import section_text, words_changed
 from monitor.compare.changes import change_as_dict, compare
 from monitor.extract.reference_format import render_reference
@@ -250,9 +251,11 @@ def section_tree(session: Session, name: str, at: Moment | None) -> dict[str, An
 
 
 def section_changes(session: Session, name: str, section: str) -> dict[str, Any]:
-    """Every change of one section, found by its id or by a path it had, through renames and moves."""
+    """Every change of one section, found by its id, a path it had or the end of one, through renames and moves,
+    and through a period when the page showed it twice (its copies are followed as one)."""
     policy = require_policy(session, name)
-    section_id = _resolve_section(session, policy, section)
+    section_id = find_section(session, policy, section)
+    followed = followed_sections(session, policy, section_id)
     events = [
         {
             "captured_at": _iso(event.captured_at),
@@ -260,18 +263,9 @@ def section_changes(session: Session, name: str, section: str) -> dict[str, Any]
             "old": _version_ref(event.old),
             "new": _version_ref(event.new),
             "version_class": event.change.version_class,
+            "section_id": event.section.section_id,
             **_section_summary(event.section),
         }
-        for event in queries.section_history(session, section_id)
+        for event in queries.section_history(session, followed)
     ]
-    return {"policy": policy.name, "section_id": section_id, "changes": events}
-
-
-def _resolve_section(session: Session, policy: PolicyRecord, section: str) -> int:
-    text = section.strip().removeprefix("#")
-    if text.isdigit() and queries.section_exists(session, policy.id, int(text)):
-        return int(text)
-    found = queries.section_by_path(session, policy.id, section)
-    if found is None:
-        raise UsageError(f"{policy.name!r} has no section {section!r}: see `policy-monitor sections {policy.name}`")
-    return found
+    return {"policy": policy.name, "section_id": section_id, "followed": followed, "changes": events}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -277,6 +278,39 @@ def section_by_path(session: Session, policy_id: int, path: str) -> int | None:
     )
 
 
+@dataclass(frozen=True)
+class SectionPath:
+    """One path a section had, and the newest capture of a current version where it had it."""
+
+    section_id: int
+    path: str
+    last_seen: datetime
+
+
+def section_paths(session: Session, policy_id: int) -> list[SectionPath]:
+    """Every path each section of the policy had in its current versions."""
+    rows = session.execute(
+        select(VersionSectionRecord.section_id, VersionSectionRecord.path, func.max(VersionRecord.captured_at))
+        .join(VersionRecord, VersionRecord.id == VersionSectionRecord.version_id)
+        .where(VersionRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
+        .group_by(VersionSectionRecord.section_id, VersionSectionRecord.path)
+    )
+    return [SectionPath(section_id, path, last_seen) for section_id, path, last_seen in rows]
+
+
+def section_spans(session: Session, policy_id: int) -> dict[int, tuple[datetime, datetime]]:
+    """Section id -> the captures of the first and the last current version that has it."""
+    rows = session.execute(
+        select(
+            VersionSectionRecord.section_id, func.min(VersionRecord.captured_at), func.max(VersionRecord.captured_at)
+        )
+        .join(VersionRecord, VersionRecord.id == VersionSectionRecord.version_id)
+        .where(VersionRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
+        .group_by(VersionSectionRecord.section_id)
+    )
+    return {section_id: (first, last) for section_id, first, last in rows}
+
+
 def section_exists(session: Session, policy_id: int, section_id: int) -> bool:
     found = session.get(SectionRecord, section_id)
     return found is not None and found.policy_id == policy_id
@@ -296,19 +330,20 @@ class SectionEvent:
         return self.new.captured_at
 
 
-def section_history(session: Session, section_id: int) -> list[SectionEvent]:
-    """The section's changes, oldest first. Its texts before and after each change, and the versions' texts,
-    load only when asked for: the history shows the word-level diff, and texts make up most of the rows' bytes."""
+def section_history(session: Session, section_ids: Collection[int]) -> list[SectionEvent]:
+    """The changes of these sections (one section, or the copies of one), oldest first. Their texts before and
+    after each change, and the versions' texts, load only when asked for: the history shows the word-level diff,
+    and texts make up most of the rows' bytes."""
     old, new = aliased(VersionRecord), aliased(VersionRecord)
-    named = (VersionRecord.id, VersionRecord.number, VersionRecord.timestamp, VersionRecord.captured_at)
+    named = ("id", "number", "timestamp", "captured_at")
     rows = session.execute(
         select(SectionChangeRecord, ChangeRecord, old, new)
         .options(defer(SectionChangeRecord.old_text), defer(SectionChangeRecord.new_text))
-        .options(load_only(*(getattr(old, c.key) for c in named)), load_only(*(getattr(new, c.key) for c in named)))
+        .options(load_only(*(getattr(old, c) for c in named)), load_only(*(getattr(new, c) for c in named)))
         .join(ChangeRecord, ChangeRecord.id == SectionChangeRecord.change_id)
         .join(old, old.id == ChangeRecord.old_version_id)
         .join(new, new.id == ChangeRecord.new_version_id)
-        .where(SectionChangeRecord.section_id == section_id, new.superseded_at.is_(None))
+        .where(SectionChangeRecord.section_id.in_(section_ids), new.superseded_at.is_(None))
         .order_by(new.captured_at, SectionChangeRecord.position)
     )
     return [SectionEvent(change=c, section=s, old=o, new=n) for s, c, o, n in rows]

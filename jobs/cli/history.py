@@ -7,8 +7,9 @@ from typing import Any
 import click
 
 from jobs import history
-from jobs.cli.support import Context, guard, print_json, print_section_changes, render_words, section_heading
+from jobs.cli.support import Context, fail, guard, print_json, print_section_changes, render_words, section_heading
 from jobs.dates import parse_version_or_when, parse_when
+from jobs.section_lookup import AmbiguousSection
 
 
 @click.command("list")
@@ -145,12 +146,23 @@ def sections(obj: Context, name: str, at: str | None, as_json: bool) -> None:
 @click.pass_obj
 @guard
 def section_history(obj: Context, name: str, section: str, as_json: bool) -> None:
-    """Every change of one section of policy NAME, followed across renames and moves."""
-    with obj.reader() as session:
-        result = history.section_changes(session, name, section)
+    """Every change of one section of policy NAME, followed across renames and moves.
+
+    PATH_OR_ID is the section's id, its full path ("Privacy Policy > 3. Sharing > Partners"), or any end of the
+    path that only one section has, down to the bare heading ("partners"; case and numbering aside)."""
+    try:
+        with obj.reader() as session:
+            result = history.section_changes(session, name, section)
+    except AmbiguousSection as error:
+        for section_id, path in error.candidates:
+            click.echo(f"{section_id:>7}  {path}")
+        fail(str(error))
     if as_json:
         print_json(result)
         return
+    if len(result["followed"]) > 1:
+        copies = ", ".join(str(i) for i in result["followed"])
+        click.echo(f"(the page showed this section twice for a while: sections {copies} are followed as one)")
     if not result["changes"]:
         click.echo(f"section {result['section_id']} of {name} has not changed")
     for event in result["changes"]:
