@@ -52,16 +52,25 @@ def _sections(session: Session, policy: PolicyRecord) -> _Sections:
     paths = queries.section_paths(session, policy.id)
     keys: dict[int, set[PathKey]] = defaultdict(set)
     holders: dict[PathKey, set[int]] = defaultdict(set)
+    spans: dict[int, tuple[datetime, datetime]] = {}
+    titles: dict[str, str] = {}  # title -> key: a long policy's thousands of paths share far fewer titles
     for row in paths:
-        key = path_key(row.path)
+        key = path_key(row.path, titles)
         keys[row.section_id].add(key)
         holders[key].add(row.section_id)
-    return _Sections(paths, queries.section_spans(session, policy.id), keys, holders)
+        first, last = spans.get(row.section_id, (row.first_seen, row.last_seen))
+        spans[row.section_id] = (min(first, row.first_seen), max(last, row.last_seen))
+    return _Sections(paths, spans, keys, holders)
 
 
-def path_key(path: str) -> PathKey:
-    """A path as a user may write it: each title without numbering, case, punctuation or duplicate suffix."""
-    return tuple(title_key(title.strip()) for title in path.split(">"))
+def path_key(path: str, titles: dict[str, str] | None = None) -> PathKey:
+    """A path as a user may write it: each title without numbering, case, punctuation or duplicate suffix
+    (``titles``: the keys of titles met before)."""
+    known = {} if titles is None else titles
+    for title in path.split(">"):
+        if title not in known:
+            known[title] = title_key(title.strip())
+    return tuple(known[title] for title in path.split(">"))
 
 
 def find_section(session: Session, policy: PolicyRecord, given: str) -> int:

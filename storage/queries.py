@@ -280,35 +280,24 @@ def section_by_path(session: Session, policy_id: int, path: str) -> int | None:
 
 @dataclass(frozen=True)
 class SectionPath:
-    """One path a section had, and the newest capture of a current version where it had it."""
+    """One path a section had, and the captures of the first and the last current version where it had it."""
 
     section_id: int
     path: str
+    first_seen: datetime
     last_seen: datetime
 
 
 def section_paths(session: Session, policy_id: int) -> list[SectionPath]:
     """Every path each section of the policy had in its current versions."""
+    captured = VersionRecord.captured_at
     rows = session.execute(
-        select(VersionSectionRecord.section_id, VersionSectionRecord.path, func.max(VersionRecord.captured_at))
+        select(VersionSectionRecord.section_id, VersionSectionRecord.path, func.min(captured), func.max(captured))
         .join(VersionRecord, VersionRecord.id == VersionSectionRecord.version_id)
         .where(VersionRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
         .group_by(VersionSectionRecord.section_id, VersionSectionRecord.path)
     )
-    return [SectionPath(section_id, path, last_seen) for section_id, path, last_seen in rows]
-
-
-def section_spans(session: Session, policy_id: int) -> dict[int, tuple[datetime, datetime]]:
-    """Section id -> the captures of the first and the last current version that has it."""
-    rows = session.execute(
-        select(
-            VersionSectionRecord.section_id, func.min(VersionRecord.captured_at), func.max(VersionRecord.captured_at)
-        )
-        .join(VersionRecord, VersionRecord.id == VersionSectionRecord.version_id)
-        .where(VersionRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
-        .group_by(VersionSectionRecord.section_id)
-    )
-    return {section_id: (first, last) for section_id, first, last in rows}
+    return [SectionPath(*row) for row in rows]
 
 
 def section_exists(session: Session, policy_id: int, section_id: int) -> bool:
