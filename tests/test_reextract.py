@@ -143,3 +143,16 @@ def test_a_poll_after_an_extractor_upgrade_rereads_what_it_holds_before_comparin
         assert policy is not None
         assert {v.extractor_version for v in queries.versions(session, policy.id)} == {EXTRACTOR_VERSION}
         assert all(not change.alertable for change, _ in queries.changes_since(session, None))
+
+
+def test_versions_a_rebuild_finds_for_the_first_time_are_numbered_from_one(
+    apps: Apps, fake_archive: FakeArchive
+) -> None:
+    fake_archive.add_history(HISTORY, URL, count=2)
+    poll_due(apps.open(select=["#no-such-element"]))
+    app = apps.open()
+    reextract(app)
+    with app.database.reader() as session:
+        policy = queries.policy_by_name(session, "Bluesky")
+        assert policy is not None
+        assert [v.number for v in queries.versions(session, policy.id)] == [1, 2]
