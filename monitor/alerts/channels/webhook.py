@@ -111,6 +111,7 @@ def notice_as_dict(notice: ChangeNotice) -> dict[str, Any]:
         "new": _capture(notice, notice.new_timestamp),
         **change_as_dict(notice.change),
         "reverted_to": _capture(notice, notice.reverted_to_timestamp) if notice.reverted_to_timestamp else None,
+        "undoes": [_capture(notice, timestamp) for timestamp in notice.undoes],
         "sections_filtered_out": notice.filtered_out,
         "diff_command": notice.diff_command,
     }
