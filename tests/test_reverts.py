@@ -16,13 +16,13 @@ from jobs import history
 from jobs.app import App
 from jobs.deliver import deliver_pending
 from jobs.poll import poll_due
-from tests.apps import make_settings, start_app
+from tests.apps import start_app
 from tests.corpus import HISTORIES
 from tests.fake_archive import FakeArchive
 from tests.fake_archive.corpus import render_policy_page
 from tests.smtp_server import SmtpServer
+from tests.test_subscription_delivery import URL, settings_with
 
-URL = "https://bsky.social/about/support/privacy-policy"
 ORIGINAL = (HISTORIES / "bluesky-privacy-policy" / "20240314123133.md").read_text()
 PROVIDERS = "customer service, and related services."
 SOLD = ORIGINAL.replace(PROVIDERS, PROVIDERS + " We may also sell information about you to data brokers.")
@@ -35,15 +35,7 @@ def polled(fake_archive: FakeArchive, smtp_server: SmtpServer, sqlite_url: str) 
     apps: list[App] = []
 
     def poll(subscriptions: Sequence[dict[str, Any]], texts: Sequence[str]) -> App:
-        settings = make_settings(
-            database_url=sqlite_url,
-            archive_url=fake_archive.base_url,
-            smtp_port=smtp_server.port,
-            policies=[{"name": "Bluesky", "url": URL}],
-            recipients=(),
-            subscriptions=subscriptions,
-        )
-        app = start_app(settings)
+        app = start_app(settings_with(subscriptions, fake_archive, smtp_server, sqlite_url))
         apps.append(app)
         for day, text in enumerate([ORIGINAL, *texts], start=1):
             fake_archive.add_capture(URL, f"202501{day:02d}120000", render_policy_page(text, "Privacy Policy"))
