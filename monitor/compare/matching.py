@@ -4,7 +4,9 @@ Pairing (``match_sections``), each pass only over sections still unpaired:
 1. the same path, titles compared without numbering, duplicate suffix, case and punctuation, when the path is
    unique on both sides;
 2. among sections sharing such a path ("Take control", "Take control (2)"), identical texts;
-then splits and merges around these pairs (``monitor.compare.regroups``), whose parts are no longer up for pairing;
+then splits and merges around these pairs (``monitor.compare.regroups``), whose parts are no longer up for pairing,
+and headings whose subsections went over to one and the same unpaired heading (pass 6, ahead of similarity: of
+two copies of a policy on one page, the one whose sections stayed is the one kept);
 3. similar words (title and link-free text, as words and word pairs; Dice >= 0.4, a bonus when the parents are
    paired with each other), greedily, best first;
 4. children of paired parents, by title, top down;
@@ -128,6 +130,9 @@ def match(old: Sequence[Section], new: Sequence[Section], *, known_keys: PathKey
     # by similarity with some other section (a merged-away section with a split-off part, say).
     taken = Taken(set(pairs), set(pairs.values()))
     regroups = find_regroups(old, new, pairs, taken)
+    # Before similarity: of headings sharing a path (a policy shown twice), the one whose subsections went
+    # under a new heading is that heading, though the other's few words of its own may be more alike.
+    _pair_parents_of_pairs(pairs, taken, old_parents, new_parents)
     _pair_by_similarity(old, new, pairs, taken, old_parents, new_parents)
     _pair_children_of_pairs(old, new, pairs, taken, old_parents, new_parents)
     _pair_duplicates_in_order(old_groups, new_groups, pairs, taken)
