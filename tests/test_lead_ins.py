@@ -123,3 +123,21 @@ def test_x_effective_date_stays_in_the_contact_section() -> None:
     contact = next(s for s in sections if s.title == "10. How To Contact X")
 
     assert "**Effective:** July 28, 2025" in contact.text
+
+
+FACEBOOK = HISTORIES / "facebook-privacy-policy"
+
+
+def test_a_bold_lead_in_moved_as_it_was_under_a_new_heading_is_moved() -> None:
+    """Facebook (2026-01) put its legal bases under new headings ("Legitimate interests"): the lead-ins
+    "**Why and how we process your information:**" whose short text is the same moved with it, though their
+    words are common in the policy."""
+    old, new = (FACEBOOK / "20251217003045.md").read_text(), (FACEBOOK / "20260115003046.md").read_text()
+    text = "Develop and improve [AI at Meta]"
+
+    change = compare(old, new).change
+
+    records = [r for r in change.sections if text in r.old_text or text in r.new_text]
+    assert len(records) == 2
+    assert all(r.kind is SectionChangeKind.MOVED and r.old_text == r.new_text for r in records)
+    assert all((r.new_path or "").startswith("Legal basis information > Legitimate interests > ") for r in records)

@@ -3,7 +3,8 @@
 Pairing (``match_sections``), each pass only over sections still unpaired:
 1. the same path, titles compared without numbering, duplicate suffix, case and punctuation, when the path is
    unique on both sides;
-2. among sections sharing such a path ("Take control", "Take control (2)"), identical texts;
+2. among sections sharing such a path ("Take control", "Take control (2)"), identical texts; then, anywhere, the
+   same title and the same text (a section moved as it was);
 then splits and merges around these pairs (``monitor.compare.regroups``), whose parts are no longer up for pairing,
 and headings whose subsections went over to one and the same unpaired heading (pass 6, ahead of similarity: of
 two copies of a policy on one page, the one whose sections stayed is the one kept);
@@ -124,6 +125,7 @@ def match(old: Sequence[Section], new: Sequence[Section], *, known_keys: PathKey
     if len(pairs) == len(old) == len(new):
         return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents), keyed)
     _pair_duplicates_by_text(old, new, old_groups, new_groups, pairs)
+    _pair_moved_copies(old, new, pairs)
     if len(pairs) == len(old) == len(new):  # the passes below would find nothing left to pair
         return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents), keyed)
     # Splits and merges are looked for among these sure pairs first, so that their parts are not paired
@@ -178,6 +180,20 @@ def _pair_duplicates_by_text(
             if j is not None:
                 pairs[i] = j
                 free.remove(j)
+
+
+def _pair_moved_copies(old: Sequence[Section], new: Sequence[Section], pairs: dict[int, int]) -> None:
+    """Unpaired sections with the same title (as ``title_key`` compares it) and the same text, wherever they
+    are, in order: a section moved as it was. Similar words would miss a short one whose words are common in
+    the policy (a bold lead-in repeated under many headings, say)."""
+    paired_new = set(pairs.values())
+    waiting: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for j, section in enumerate(new):
+        if section.text and j not in paired_new:
+            waiting[(title_key(section.title), section.text)].append(j)
+    for i, section in enumerate(old):
+        if section.text and i not in pairs and (candidates := waiting.get((title_key(section.title), section.text))):
+            pairs[i] = candidates.pop(0)
 
 
 def _pair_by_similarity(
