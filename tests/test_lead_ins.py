@@ -141,3 +141,25 @@ def test_a_bold_lead_in_moved_as_it_was_under_a_new_heading_is_moved() -> None:
     assert len(records) == 2
     assert all(r.kind is SectionChangeKind.MOVED and r.old_text == r.new_text for r in records)
     assert all((r.new_path or "").startswith("Legal basis information > Legitimate interests > ") for r in records)
+
+
+BLUESKY = HISTORIES / "bluesky-privacy-policy"
+
+
+def test_a_bold_lead_in_moved_and_reworded_keeps_its_identity_by_its_title() -> None:
+    """Bluesky (2025-08) rewrote its policy: "**Your Posts and Public Profile.**" moved under "11. How We Share
+    your Personal Data", its words rewritten (fewer than the similarity threshold asks for), its title kept."""
+    old, new = (BLUESKY / "20250625003014.md").read_text(), (BLUESKY / "20250815003030.md").read_text()
+
+    change = compare(old, new).change
+
+    records = [r for r in change.sections if "Your Posts and Public Profile" in f"{r.old_path} {r.new_path}"]
+    # Modified, not moved: the headings above it, removed and added, say where it went.
+    assert [(r.kind, r.old_path, r.new_path) for r in records] == [
+        (
+            SectionChangeKind.MODIFIED,
+            "Bluesky App Privacy Policy > Your Posts and Public Profile",
+            "Privacy Policy > 11. How We Share your Personal Data > Your Posts and Public Profile",
+        )
+    ]
+    assert apply_change(split_sections(old), change) == split_sections(new)

@@ -40,6 +40,8 @@ from monitor.models import Section
 
 SIMILARITY_THRESHOLD = 0.4
 _PARENT_BONUS = 0.25  # prefer pairing sections whose parents are already paired
+# ... and sections with the same title, when no other unpaired section on either side has it (moved and edited)
+_TITLE_BONUS = 0.1
 _COMMON_SHINGLE = 40  # shingles shared by more unpaired sections than this say nothing about identity
 
 _DUPLICATE_SUFFIX = re.compile(r" \(\d+\)$")
@@ -213,9 +215,11 @@ def _pair_by_similarity(
     for j, shingles in shingles_new.items():
         for shingle in shingles:
             index[shingle].append(j)
+    unique = _unique_titles(old, free_old) & _unique_titles(new, free_new)
     candidates: list[tuple[float, float, int, int]] = []
     for i in free_old:
         shingles = _shingles(old[i])
+        title = title_key(old[i].title)
         shared: dict[int, int] = defaultdict(int)
         for shingle in shingles:
             postings = index.get(shingle, ())
@@ -226,11 +230,19 @@ def _pair_by_similarity(
             score = 2 * count / (len(shingles) + len(shingles_new[j]))
             if pairs.get(old_parents[i], -2) == new_parents[j]:
                 score += _PARENT_BONUS
+            if title in unique and title == title_key(new[j].title):
+                score += _TITLE_BONUS
             if score >= SIMILARITY_THRESHOLD:
                 candidates.append((-score, abs(i / len(old) - j / len(new)), i, j))
     for _, _, i, j in sorted(candidates):
         if i not in taken.old and j not in taken.new:
             taken.pair(pairs, i, j)
+
+
+def _unique_titles(sections: Sequence[Section], free: list[int]) -> set[str]:
+    """The titles (as ``title_key`` compares them) that one section only of ``free`` has."""
+    counts = Counter(title_key(sections[k].title) for k in free)
+    return {title for title, count in counts.items() if count == 1 and title}
 
 
 def _shingles(section: Section) -> set[str]:
