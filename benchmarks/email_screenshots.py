@@ -1,13 +1,18 @@
-"""Three alert emails as a reader sees them: each HTML part rendered by headless Chromium to a PNG.
+"""Three alert emails as a reader gets them, each HTML part rendered by headless Chromium to a PNG.
 
-    python benchmarks/email_screenshots.py OUT_DIR
+    .venv/bin/python benchmarks/email_screenshots.py OUT_DIR
 
-1. a revert: a clause selling information to data brokers added to Bluesky's real "Service Providers" section, then
-   removed again (what the code builds for the REVERTED version);
-2. a postal-address change in X's bold contact block (the first real one in X's history);
-3. a link-only change (Bluesky, 2024-08-07 → 2024-11-18).
+Each email goes the whole way: texts served by the fake archive, polled, queued, sent to a loopback SMTP server
+and read back from it.
 
-Writes <name>.html, <name>.txt (the text part) and <name>.png to OUT_DIR. Needs /usr/bin/chromium.
+1. ``revert``: Bluesky's real policy of 2024-03-14, then the same with "We may also sell information about you
+   to data brokers." added to its Service Providers section, then the original again (the second email);
+2. ``address``: X's real policy of 2024-07-25 and the same with its US address block as X's 2024-11-16 version
+   writes it (1355 Market Street, San Francisco → 865 FM 1209, Bastrop; in X's own history the change comes
+   through a month in which the page shows the old and the new policy one after the other);
+3. ``link-only``: Bluesky's real 2024-08-07 → 2024-11-18 change, to a subscription that asks for link-only ones.
+
+Writes <name>.txt (the text part), <name>.html and <name>.png to OUT_DIR. Needs /usr/bin/chromium.
 """
 
 from __future__ import annotations
@@ -15,85 +20,90 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
-from itertools import pairwise
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
-from monitor.alerts.email_message import build_email, make_message_id
-from monitor.alerts.email_render import ChangeNotice
-from monitor.compare.changes import compare
-from monitor.compare.sections import parse_sections
-from monitor.models import Change, VersionClass
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-HISTORIES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "histories"
-BLUESKY_URL = "https://bsky.social/about/support/privacy-policy"
+from jobs.deliver import deliver_pending
+from jobs.poll import poll_due
+from tests.apps import make_settings, start_app
+from tests.corpus import HISTORIES
+from tests.fake_archive import FakeArchive
+from tests.fake_archive.corpus import render_policy_page
+from tests.smtp_server import SmtpServer
+
+BLUESKY = ("Bluesky", "https://bsky.social/about/support/privacy-policy")
+X = ("X", "https://x.com/en/privacy")
+PROVIDERS = "customer service, and related services."
 CLAUSE = " We may also sell information about you to data brokers."
+
+
+def emails(policy: tuple[str, str], texts: list[tuple[str, str]], subscription: dict[str, Any]) -> list[EmailMessage]:
+    """What a subscriber receives when ``texts`` (timestamp, Markdown) are captured and polled one after another."""
+    with tempfile.TemporaryDirectory() as folder, SmtpServer() as smtp:
+        archive = FakeArchive().start()
+        settings = make_settings(
+            database_url=f"sqlite:///{folder}/emails.db",
+            archive_url=archive.base_url,
+            smtp_port=smtp.port,
+            policies=[{"name": policy[0], "url": policy[1]}],
+            recipients=(),
+            subscriptions=[subscription],
+        )
+        app = start_app(settings)
+        try:
+            for timestamp, text in texts:
+                archive.add_capture(policy[1], timestamp, render_policy_page(text, "Privacy Policy"))
+                poll_due(app, names=(policy[0],))
+            deliver_pending(app)
+            return list(smtp.messages)
+        finally:
+            app.close()
+            archive.stop()
+
+
+def revert_email() -> EmailMessage:
+    original = (HISTORIES / "bluesky-privacy-policy" / "20240314123133.md").read_text()
+    sold = original.replace(PROVIDERS, PROVIDERS + CLAUSE)
+    texts = [("20250101120000", original), ("20250201120000", sold), ("20250301120000", original)]
+    return emails(BLUESKY, texts, {"email": "dpo@example.org", "sections": "sell|broker"})[-1]
+
+
+def address_email() -> EmailMessage:
+    folder = HISTORIES / "x-privacy-policy"
+    old = (folder / "20240725003545.md").read_text()
+    new = old.replace(
+        "1355 Market Street, Suite 900  \nSan Francisco, CA 94103", "865 FM 1209, Building 2   \nBastrop, TX 78602"
+    )
+    assert new != old
+    texts = [("20240725003545", old), ("20241116003849", new)]
+    return emails(X, texts, {"email": "dpo@example.org"})[-1]
+
+
+def link_only_email() -> EmailMessage:
+    folder = HISTORIES / "bluesky-privacy-policy"
+    texts = [(stamp, (folder / f"{stamp}.md").read_text()) for stamp in ("20240807003004", "20241118123004")]
+    return emails(BLUESKY, texts, {"email": "dpo@example.org", "alert_on": ["link-only"]})[-1]
 
 
 def chromium_screenshot(html_file: Path, png: Path) -> None:
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                "chromium",
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                f"--screenshot={png}",
-                "--window-size=900,1400",
-                html_file.as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-
-
-def revert_notice() -> ChangeNotice:
-    folder = HISTORIES / "bluesky-privacy-policy"
-    base = (folder / "20250815003030.md").read_text()
-    providers = next(s for s in parse_sections(base).sections if s.path_text.endswith("Service Providers"))
-    with_clause = base.replace(providers.text, providers.text + CLAUSE)
-    change = compare(with_clause, base).change
-    reverted = Change(VersionClass.REVERTED, change.sections, change.matches, change.unreported)
-    return ChangeNotice(
-        "Bluesky", BLUESKY_URL, "20250901000000", "20250915000000", reverted, reverted_to_timestamp="20250815003030"
-    )
-
-
-def address_notice() -> ChangeNotice:
-    folder = HISTORIES / "x-privacy-policy"
-    files = sorted(folder.glob("*.md"))
-    for old, new in pairwise(files):
-        a, b = old.read_text(), new.read_text()
-        if "1355 Market Street" in a and "1355 Market Street" not in b:
-            change = compare(a, b).change
-            sections = tuple(s for s in change.sections if "1355 Market Street" in s.old_text)
-            return ChangeNotice(
-                "X", "https://x.com/en/privacy", old.stem, new.stem, Change(change.version_class, sections)
-            )
-    raise SystemExit("no address change found in X's history")
-
-
-def link_notice() -> ChangeNotice:
-    folder = HISTORIES / "bluesky-privacy-policy"
-    old, new = "20240807003004", "20241118123004"
-    change = compare((folder / f"{old}.md").read_text(), (folder / f"{new}.md").read_text()).change
-    return ChangeNotice("Bluesky", BLUESKY_URL, old, new, change)
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+        flags += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+        command = ["chromium", *flags, f"--user-data-dir={profile}", f"--screenshot={png}", "--window-size=900,1400"]
+        subprocess.run([*command, html_file.as_uri()], check=True, capture_output=True, timeout=120)
 
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for name, notice in (("revert", revert_notice()), ("address", address_notice()), ("link-only", link_notice())):
-        message_id = make_message_id(change_id=1, recipient="dpo@example.org", domain="monitor.test")
-        email = build_email(notice, sender="alerts@monitor.test", recipient="dpo@example.org", message_id=message_id)
-        text, html = (part.get_content() for part in email.iter_parts())  # type: ignore[attr-defined]
-        (out / f"{name}.txt").write_text(text)
-        (out / f"{name}.html").write_text(html)
+    for name, make in (("revert", revert_email), ("address", address_email), ("link-only", link_only_email)):
+        message = make()
+        text, html = (message.get_body((kind,)) for kind in ("plain", "html"))
+        assert text is not None and html is not None
+        (out / f"{name}.txt").write_text(f"Subject: {message['Subject']}\n\n{text.get_content()}")
+        (out / f"{name}.html").write_text(html.get_content())
         chromium_screenshot(out / f"{name}.html", out / f"{name}.png")
         print(out / f"{name}.png")
 

@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from jobs.dates import UsageError
+from jobs.flapping import policy_flapping
 from jobs.section_lookup import find_section, followed_sections
 from monitor.alerts.email_render import section_text, words_changed
 from monitor.compare.changes import change_as_dict, compare
+from monitor.compare.flapping import MIN_REVERTS
 from monitor.extract.reference_format import render_reference
 from monitor.models import Change, timestamp_to_datetime
 from storage import queries
@@ -30,6 +32,7 @@ def require_policy(session: Session, name: str) -> PolicyRecord:
 
 
 def policy_list(session: Session) -> list[dict[str, Any]]:
+    flapping_ones = queries.policies_with_reverts(session, at_least=MIN_REVERTS)
     return [
         {
             "name": s.policy.name,
@@ -41,9 +44,15 @@ def policy_list(session: Session) -> list[dict[str, Any]]:
             "last_polled_at": _iso(s.policy.last_polled_at),
             "next_poll_at": _iso(s.policy.next_poll_at),
             "last_error": s.policy.last_error,
+            "unstable": _unstable(session, s.policy.id) if s.policy.id in flapping_ones else None,
         }
         for s in queries.policy_summaries(session)
     ]
+
+
+def _unstable(session: Session, policy_id: int) -> str | None:
+    found = policy_flapping(session, policy_id)
+    return found.describe() if found else None
 
 
 def version_history(session: Session, name: str) -> list[dict[str, Any]]:

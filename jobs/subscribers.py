@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -9,16 +11,17 @@ from sqlalchemy.orm import Session
 
 from jobs.change_notice import notice_for
 from jobs.config import Settings
+from jobs.flapping import policy_flapping
 from monitor.alerts.channels import EmailChannel, channel_kind
 from monitor.alerts.email_message import make_message_id
 from monitor.alerts.email_render import ChangeNotice
 from monitor.alerts.subscription_rule import select_change, select_notice
 from monitor.models import DEFAULT_ALERT_ON, AlertMode, Change, Policy, Subscription, VersionClass
 from storage import queries
-from storage.alerts_outbox import queue_alert
-from storage.changes import as_stored
+from storage.alerts_outbox import changes_told, queue_alert
+from storage.changes import as_stored, undone_changes
 from storage.installation import installation_id
-from storage.schema import PolicyRecord
+from storage.schema import ChangeRecord, PolicyRecord
 from storage.subscriptions import active_subscriptions, all_subscriptions, subscription_of
 
 
@@ -31,10 +34,12 @@ def queue_change_alerts(session: Session, settings: Settings, policy: Policy, ch
     filter); returns how many."""
     # Matched as the sender will match it again, on what the tables keep of it: the two never disagree.
     kept = as_stored(change)
+    undone = _undone(session, change_id) if change.version_class is VersionClass.REVERTED else []
     concerned = 0
     for stored in active_subscriptions(session):
         subscription = subscription_of(stored)
-        if select_change(subscription, policy.name, kept, policy_alert_on=policy.alert_on) is None:
+        told = bool(changes_told(session, stored.name, [c.id for c in undone]))
+        if select_change(subscription, policy.name, kept, policy_alert_on=policy.alert_on, undoes_told=told) is None:
             continue
         concerned += 1
         queue_alert(
@@ -60,7 +65,38 @@ def notice_for_subscriber(
     notice = notice_for(change, policy, archive_url=settings.archive.base_url)
     if subscription is None:  # queued before subscriptions existed: to its recipient, unfiltered
         return notice
+    if change.reverted_to_version is not None:
+        notice = replace(notice, undoes=_undone_and_told(session, change_id, subscription.name))
+        if notice.undoes:
+            notice = replace(notice, unstable=_unstable_with(session, change))
     return select_notice(subscription, notice, policy_alert_on=_policy_alert_on(settings, policy))
+
+
+def _undone_and_told(session: Session, change_id: int, subscription_name: str) -> tuple[str, ...]:
+    """The captures of the changes a revert undoes that the subscription was told of."""
+    undone = _undone(session, change_id)
+    told = set(changes_told(session, subscription_name, [c.id for c in undone]))
+    return tuple(c.new_version.timestamp for c in undone if c.id in told)
+
+
+def _unstable_with(session: Session, change: ChangeRecord) -> str | None:
+    """What alternates, when this revert makes its page one that flaps."""
+    found = policy_flapping(
+        session, change.policy_id, before=change.new_version.captured_at + timedelta(microseconds=1)
+    )
+    return found.describe() if found else None
+
+
+def _undone(session: Session, change_id: int) -> list[ChangeRecord]:
+    """The changes a revert undoes, as far as they are news: none once its page flaps (it went back and forth
+    ``MIN_REVERTS`` times already), which ``list`` and ``status`` show instead of an email each time."""
+    undone = undone_changes(session, change_id)
+    record = session.get(ChangeRecord, change_id)
+    if not undone or record is None:
+        return []
+    if policy_flapping(session, record.policy_id, before=record.new_version.captured_at) is not None:
+        return []
+    return undone
 
 
 def label(subscription: Subscription) -> str:

@@ -3,13 +3,17 @@ cancelled or due again. Digests are gathered in ``storage.subscriptions``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.claims import claim_rows
-from storage.schema import AlertRecord, utcnow
+from storage.schema import AlertRecord, SubscriptionRecord, utcnow
+
+# Rows whose subscriber was, or is about to be, told of their change (in an alert of its own or a digest).
+_TOLD = ("held", "digested", "pending", "sent")
 
 
 def queue_alert(
@@ -39,6 +43,24 @@ def queue_alert(
         )
     )
     session.flush()
+
+
+def changes_told(session: Session, subscription_name: str, change_ids: Iterable[int]) -> list[int]:
+    """Those of ``change_ids`` the subscription was told of, or is about to be."""
+    ids = list(change_ids)
+    if not ids:
+        return []
+    told = session.scalars(
+        select(AlertRecord.change_id)
+        .join(SubscriptionRecord, AlertRecord.subscription_id == SubscriptionRecord.id)
+        .where(
+            SubscriptionRecord.name == subscription_name,
+            AlertRecord.change_id.in_(ids),
+            AlertRecord.status.in_(_TOLD),
+        )
+    )
+    found = {change_id for change_id in told if change_id is not None}
+    return [change_id for change_id in ids if change_id in found]
 
 
 def claim_pending_alerts(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
 
 from monitor.models import Change, SectionChange, SectionChangeKind, StoredChange, VersionClass, WordOp, WordOpKind
-from storage.schema import ChangeRecord, SectionChangeRecord
+from storage.schema import ChangeRecord, SectionChangeRecord, VersionRecord
 
 
 def add_change(
@@ -78,4 +79,27 @@ def as_stored(change: Change) -> Change:
             )
             for s in change.sections
         ),
+    )
+
+
+def undone_changes(session: Session, change_id: int) -> list[ChangeRecord]:
+    """The changes a revert undoes, oldest first: those that came after the version it returns to, up to it.
+    None for a change that is no revert."""
+    record = session.get(ChangeRecord, change_id)
+    if record is None or record.reverted_to_version is None:
+        return []
+    new = aliased(VersionRecord)
+    return list(
+        session.scalars(
+            select(ChangeRecord)
+            .join(new, ChangeRecord.new_version_id == new.id)
+            .where(
+                ChangeRecord.policy_id == record.policy_id,
+                ChangeRecord.id != record.id,
+                new.superseded_at.is_(None),
+                new.captured_at > record.reverted_to_version.captured_at,
+                new.captured_at <= record.new_version.captured_at,
+            )
+            .order_by(new.captured_at, new.id)
+        )
     )

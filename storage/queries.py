@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, defer, load_only, selectinload
 
+from monitor.models import VersionClass
 from storage.schema import (
     AlertRecord,
     ArchiveBlockRecord,
@@ -174,6 +175,38 @@ def changes_by_new_version(session: Session, policy_id: int) -> dict[int, Change
         .options(selectinload(ChangeRecord.sections))
     )
     return {change.new_version_id: change for change in rows}
+
+
+def policies_with_reverts(session: Session, *, at_least: int) -> set[int]:
+    """The policies with at least this many changes back to an earlier text (among their current versions)."""
+    rows = session.scalars(
+        select(ChangeRecord.policy_id)
+        .join(VersionRecord, VersionRecord.id == ChangeRecord.new_version_id)
+        .where(ChangeRecord.version_class == VersionClass.REVERTED.value, VersionRecord.superseded_at.is_(None))
+        .group_by(ChangeRecord.policy_id)
+        .having(func.count() >= at_least)
+    )
+    return set(rows)
+
+
+def latest_changes(
+    session: Session, policy_id: int, *, limit: int, before: datetime | None = None
+) -> list[tuple[ChangeRecord, datetime]]:
+    """The policy's latest changes (captured ``before`` a time), newest first, each with its new version's capture
+    time and its sections."""
+    query = (
+        select(ChangeRecord, VersionRecord.captured_at)
+        .join(VersionRecord, VersionRecord.id == ChangeRecord.new_version_id)
+        .where(ChangeRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
+    )
+    if before is not None:
+        query = query.where(VersionRecord.captured_at < before)
+    rows = session.execute(
+        query.order_by(VersionRecord.captured_at.desc(), VersionRecord.id.desc())
+        .limit(limit)
+        .options(selectinload(ChangeRecord.sections))
+    )
+    return [(change, captured_at) for change, captured_at in rows]
 
 
 def change_between(session: Session, old_version_id: int, new_version_id: int) -> ChangeRecord | None:

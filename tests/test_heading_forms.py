@@ -173,3 +173,36 @@ def test_anchor_linked_clauses_moved_and_renamed_are_moved_and_renamed() -> None
         ),
     ]
     assert apply_change(split_sections(LEGAL_BASIS), change) == split_sections(LEGAL_BASIS_MOVED)
+
+
+# --- a policy shown twice ----------------------------------------------------------------------------------
+
+
+def test_a_policy_no_longer_shown_twice_is_one_copy_removed() -> None:
+    """X (2024-10) showed its new policy (Bastrop address) above the one in force (San Francisco); a month later
+    only the new one: its sections are the same sections, unmoved, and the other copy is gone as a whole."""
+    old, new = (X / "20241017003653.md").read_text(), (X / "20241116003849.md").read_text()
+
+    change = compare(old, new).change
+
+    assert apply_change(split_sections(old), change) == split_sections(new)
+    others = [r for r in change.sections if r.kind is not SectionChangeKind.REMOVED]
+    assert [(r.kind, r.old_path, r.new_path) for r in others] == [
+        (SectionChangeKind.MODIFIED, "X Privacy Policy", "X Privacy Policy")  # the notice became the date
+    ]
+    assert all((r.old_path or "").startswith("X Privacy Policy (2)") for r in change.sections if r not in others)
+    assert not any("10. How To Contact X" in (r.new_path or "") for r in change.sections)
+
+
+def test_an_address_changed_as_the_new_policy_is_shown_above_the_old_is_one_modified_contact_section() -> None:
+    """X (2024-10): the new policy, with X Corp.'s Bastrop address, above the old one (San Francisco)."""
+    old, new = (X / "20240725003545.md").read_text(), (X / "20241017003653.md").read_text()
+
+    change = compare(old, new).change
+
+    contact = [r for r in change.sections if r.old_path == "X Privacy Policy > 10. How To Contact X"]
+    assert [(r.kind, r.new_path) for r in contact] == [
+        (SectionChangeKind.MODIFIED, "X Privacy Policy > 10. How To Contact X")
+    ]
+    assert "Bastrop" in contact[0].new_text and "Market Street" in contact[0].old_text
+    assert not any(r.kind is SectionChangeKind.RENAMED for r in change.sections)

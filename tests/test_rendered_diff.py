@@ -68,7 +68,7 @@ def test_a_removed_link_whose_text_stays_is_no_word_change() -> None:
     )
     text = render_text(notice(modified(old, new)))
     assert "(text unchanged)" in text and "{+" not in text and "[-" not in text
-    assert "Link removed: https://bsky.social/about/support/community-guidelines" in text
+    assert "Link removed: “Community Guidelines” (https://bsky.social/about/support/community-guidelines)" in text
 
 
 def test_a_changed_bullet_or_heading_mark_is_no_word_change() -> None:

@@ -108,8 +108,8 @@ def test_a_bold_lead_in_keeps_the_rest_of_its_paragraph_as_text() -> None:
 
 
 def test_a_bold_run_left_open_stops_at_the_heading_below_it() -> None:
-    sections = split_sections("Intro\n\n**Ads\n## Sharing\n**Ads.** We show ads.\n")
-    assert [s.path for s in sections] == [("Preamble",), ("Sharing",), ("Sharing", "Ads")]
+    sections = split_sections("Intro\n\n**Ads\n## Sharing\n**Ads.** We show ads.\n\n**Data.** We sell none.\n")
+    assert [s.path for s in sections] == [("Preamble",), ("Sharing",), ("Sharing", "Ads"), ("Sharing", "Data")]
 
 
 def test_bold_lead_in_list_item_starts_a_section() -> None:
@@ -142,9 +142,9 @@ def test_a_long_bold_paragraph_is_not_a_heading() -> None:
 
 
 def test_a_bold_link_is_not_a_heading() -> None:
-    markdown = "# P\n\n**Overview**\n\n**[Learn what we collect](#chapter1)**\n"
+    markdown = "# P\n\n**Overview**\n\n**[Learn what we collect](#chapter1)**\n\n**Details**\n\nWe collect data.\n"
 
-    assert [section.path for section in split_sections(markdown)] == [("P",), ("P", "Overview")]
+    assert [section.path for section in split_sections(markdown)] == [("P",), ("P", "Overview"), ("P", "Details")]
 
 
 def test_consecutive_bold_lines_are_each_a_heading() -> None:
@@ -161,7 +161,7 @@ def test_a_numbered_clause_alone_between_blank_lines_is_a_heading() -> None:
 
 
 def test_numbered_clause_headings_carry_their_lead_ins() -> None:
-    markdown = "# P\n\nIntro.\n\n1. Sharing\n\nWe share.\n\n**Vendors.** Vendors help.\n"
+    markdown = "# P\n\nIntro.\n\n1. Sharing\n\nWe share.\n\n**Vendors.** Vendors help.\n\n**Courts.** Courts ask.\n"
 
     paths = by_path(split_sections(markdown))
     assert paths[("P", "1. Sharing")].level == 2
@@ -243,9 +243,9 @@ def test_every_snapshot_and_seed_splits_into_titled_sections(path: Path) -> None
 
 
 def test_section_starts_give_the_line_each_heading_starts_on() -> None:
-    markdown = "Intro.\n\nPrivacy\n=======\n\n## Cookies\n\n**Ads.** We show ads.\n"
+    markdown = "Intro.\n\nPrivacy\n=======\n\n## Cookies\n\n**Ads.** We show ads.\n\nNote:\n\n**Tags.** We use tags.\n"
 
-    assert section_starts(parse_sections(markdown)) == (0, 2, 5, 7)
+    assert section_starts(parse_sections(markdown)) == (0, 2, 5, 7, 11)
 
 
 def test_windows_line_endings_split_like_unix_ones() -> None:
@@ -269,6 +269,8 @@ LINES = st.sampled_from(
         "## Sharing",
         "# Terms",
         "**Ads.** We show ads.",
+        "**Note:** a remark.",
+        "**Contact us**",
         "**Ads",
         "**Example Inc.**  ",
         "**Privacy Team**\\",

@@ -75,3 +75,9 @@ def test_a_real_reddit_version_dropping_a_stray_quote_mark_is_formatting_only() 
     assert compare(*history_pair("reddit-privacy-policy", "20240221003334")).change.version_class is (
         VersionClass.FORMATTING_ONLY
     )
+
+
+def test_a_bullet_list_turned_numbered_is_formatting_only() -> None:
+    old, new = "* We collect ids.\n* We collect events.\n", "1. We collect ids.\n2. We collect events.\n"
+
+    assert _class(old, new) is VersionClass.FORMATTING_ONLY

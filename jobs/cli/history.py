@@ -26,7 +26,8 @@ def list_policies(obj: Context, as_json: bool) -> None:
     for row in rows:
         latest = row["latest_version_at"] or "never"
         error = f"  last error: {row['last_error']}" if row["last_error"] else ""
-        click.echo(f"{row['name']}  {row['url']}  {row['versions']} versions, latest {latest}{error}")
+        unstable = f"  {row['unstable']}" if row["unstable"] else ""
+        click.echo(f"{row['name']}  {row['url']}  {row['versions']} versions, latest {latest}{error}{unstable}")
 
 
 @click.command("history")
@@ -229,6 +230,6 @@ def _print_status(result: dict[str, Any]) -> None:
         )
     for row in result["policies"]:
         when = row["last_polled_at"] or "never"
-        click.echo(
-            f"{row['name']}: last polled {when}" + (f", error: {row['last_error']}" if row["last_error"] else "")
-        )
+        error = f", error: {row['last_error']}" if row["last_error"] else ""
+        unstable = f", {row['unstable']}" if row["unstable"] else ""
+        click.echo(f"{row['name']}: last polled {when}{error}{unstable}")

@@ -14,6 +14,7 @@ from monitor.alerts.email_render import (
     captured_line,
     headline,
     render_subject,
+    revert_note,
     section_heading,
     section_text,
 )
@@ -38,7 +39,7 @@ def short_text(content: ChangeNotice | Digest) -> str:
 
 
 def _notice_text(notice: ChangeNotice) -> str:
-    lines = [headline(notice), captured_line(notice), ""]
+    lines = [headline(notice), captured_line(notice), *([revert_note(notice)] if notice.undoes else []), ""]
     for section in notice.change.sections[:MAX_SECTIONS]:
         heading, text = section_heading(section), section_text(section, limit=SNIPPET_CHARS)
         lines += [f"• {_defused(heading)}", f"  {_defused(text)}"]

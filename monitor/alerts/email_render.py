@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.alerts.diff_render import diff_html, diff_text
+from monitor.alerts.diff_render import STYLE_DEL, STYLE_INS, diff_html, diff_text
 from monitor.alerts.section_diff import ShownDiff, section_diff, whole_text
 from monitor.compare.classes import link_free_words
 from monitor.models import Change, SectionChange, SectionChangeKind, VersionClass, timestamp_to_datetime
@@ -66,6 +66,9 @@ class ChangeNotice:
     change_id: int | None = None
     filtered_out: int = 0  # section changes a subscription's section filter left out of ``change``
     reverted_to_timestamp: str | None = None  # the earlier version's capture, when the change is a revert
+    # A revert: the captures of the changes it undoes that this subscriber was told of (their new versions).
+    undoes: tuple[str, ...] = ()
+    unstable: str | None = None  # set when this revert makes its page one that flaps: what alternates
     # The versions' numbers within the policy (v1, v2, …), the ones the CLI shows; None when not known.
     old_number: int | None = None
     new_number: int | None = None
@@ -150,6 +153,8 @@ def render_text(notice: ChangeNotice) -> str:
 def text_block(notice: ChangeNotice) -> list[str]:
     """The lines about one change, as the single alert shows them and a digest repeats them."""
     lines = [document_name(notice.policy_name), notice.policy_url, "", captured_line(notice), ""]
+    if notice.undoes:
+        lines += [revert_note(notice) + " What went away is marked [-…-], what came back {+…+}.", ""]
     for body in _bodies(notice.change):
         lines += [f"== {section_heading(body.change)} ==", _text_body(body), ""]
     notes = [f"{note}, see the full diff" for note in _omitted_notes(notice)]
@@ -198,6 +203,19 @@ def captured_line(notice: ChangeNotice) -> str:
 def _numbered(date: str, number: int | None) -> str:
     """``2021-05-01 (v3)``: a version's date, and its number when known."""
     return f"{date} (v{number})" if number is not None else date
+
+
+def revert_note(notice: ChangeNotice) -> str:
+    """What a revert undoes of what this subscriber was told: ``The text of 2025-08-15 is back: this undoes the
+    change of 2025-09-01 you were alerted of.``"""
+    earlier = notice.reverted_to_timestamp
+    back = f"The text of {_numbered(_date(earlier), notice.reverted_to_number)}" if earlier else "An earlier text"
+    dates = sorted({_date(timestamp) for timestamp in notice.undoes})
+    changes = "the change" if len(notice.undoes) == 1 else "the changes"
+    note = f"{back} is back: this undoes {changes} of {', '.join(dates)} you were alerted of."
+    if notice.unstable:
+        note += f" The page keeps going back and forth ({notice.unstable}): its next returns are not alerted."
+    return note
 
 
 def _omitted_notes(notice: ChangeNotice) -> list[str]:
@@ -251,6 +269,10 @@ def html_block(notice: ChangeNotice, *, level: int) -> str:
         f'<p style="{_STYLE_MUTED}">{e(notice.policy_url)}</p>',
         f"<p>{_html_captured(notice)}</p>",
     ]
+    if notice.undoes:
+        marks = f'What went away is <del style="{STYLE_DEL}">struck through</del>, what came back '
+        marks += f'<ins style="{STYLE_INS}">marked</ins>.'
+        parts.append(f"<p><strong>{e(revert_note(notice))}</strong> {marks}</p>")
     parts += [_html_section(body, level + 1) for body in _bodies(notice.change)]
     parts += [f"<p>{e(note)}, see the full diff</p>" for note in _omitted_notes(notice)]
     parts.append(_html_links(notice))

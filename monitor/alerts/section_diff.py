@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.alerts.markdown_words import RenderedText, Role, rendered_text
+from monitor.alerts.markdown_words import RenderedText, Role, rendered_text, web_url
 from monitor.compare.classes import link_free_words
 from monitor.compare.word_diff import diff_sequences, fold_typography
 
@@ -147,10 +147,21 @@ def _truncated(
 
 
 def _link_changes(old: RenderedText, new: RenderedText) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Link targets gone from the text and new in it (each as often as it went or came)."""
+    """Links (their text and target) gone from the text and new in it (each as often as it went or came)."""
     before, after = Counter(_targets(old)), Counter(_targets(new))
     return tuple((before - after).elements()), tuple((after - before).elements())
 
 
 def _targets(text: RenderedText) -> list[str]:
-    return [c.target for c in text.containers if c.target]
+    """Each link as a reader would name it: ``“contact us” (https://…)``."""
+    return [f"“{_link_text(text, c.first, c.end)}” ({_shown(c.target)})" for c in text.containers if c.target]
+
+
+def _link_text(text: RenderedText, first: int, end: int) -> str:
+    # A rendered word may carry the punctuation after the link ("Guidelines,"): it is not the link's.
+    return " ".join(text.words[first:end]).strip(" ,.;:!?")
+
+
+def _shown(target: str) -> str:
+    # Archived targets are untrusted: one that is no web address (javascript:, data:) is not repeated.
+    return web_url(target) or "not a web address"

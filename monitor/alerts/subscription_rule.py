@@ -98,26 +98,43 @@ def follow_renames(subscription: Subscription, renames: Mapping[str, str]) -> Su
 
 
 def select_change(
-    subscription: Subscription, policy_name: str, change: Change, *, policy_alert_on: frozenset[VersionClass]
+    subscription: Subscription,
+    policy_name: str,
+    change: Change,
+    *,
+    policy_alert_on: frozenset[VersionClass],
+    undoes_told: bool = False,
 ) -> Change | None:
     """The change as the subscriber should see it (only the matching sections, with a filter), or None.
 
-    A subscription without ``alert_on`` of its own follows the policy's (``policy_alert_on``)."""
+    A subscription without ``alert_on`` of its own follows the policy's (``policy_alert_on``). A revert that
+    undoes a change the subscriber was told of (``undoes_told``) concerns them whatever its class: whole, if their
+    section filter keeps none of it."""
     alert_on = subscription.alert_on if subscription.alert_on is not None else policy_alert_on
-    if not covers_policy(subscription, policy_name) or change.version_class not in alert_on:
+    undoing = undoes_told and change.version_class is VersionClass.REVERTED
+    if not covers_policy(subscription, policy_name) or not (undoing or change.version_class in alert_on):
         return None
     pattern = _section_filter(subscription)
     if pattern is None:
         return change
     kept = tuple(section for section in change.sections if section_matches(pattern, section))
-    return replace(change, sections=kept) if kept else None
+    if kept:
+        return replace(change, sections=kept)
+    return change if undoing else None
 
 
 def select_notice(
     subscription: Subscription, notice: ChangeNotice, *, policy_alert_on: frozenset[VersionClass]
 ) -> ChangeNotice | None:
-    """``select_change`` for a notice; ``filtered_out`` counts the section changes left out."""
-    change = select_change(subscription, notice.policy_name, notice.change, policy_alert_on=policy_alert_on)
+    """``select_change`` for a notice (a revert undoing changes the notice says were told: ``undoes``);
+    ``filtered_out`` counts the section changes left out."""
+    change = select_change(
+        subscription,
+        notice.policy_name,
+        notice.change,
+        policy_alert_on=policy_alert_on,
+        undoes_told=bool(notice.undoes),
+    )
     if change is None:
         return None
     left_out = len(notice.change.sections) - len(change.sections)

@@ -41,6 +41,8 @@ TARGET = "\x00"  # starts a link target's word in marked words, so one pass serv
 _REF_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*(\S+.*)$", re.M)
 # A word is a run of letters and digits (punctuation and markup are none), or a link's mark or target.
 _WORD = re.compile(TARGET + r"\S*|[^\W_]+")
+# An ordered list item's number is its marker, as a bullet is, not one of its words ("1. We collect" → "We collect").
+_ITEM_NUMBER = re.compile(r"^[ \t]*(?:[*+-][ \t]+)?\d{1,9}[.)](?=[ \t]|$)", re.M)
 _DATE_WINDOW = 8  # words either side of a change searched for the date phrase holding it
 _CONTEXT_PARAGRAPHS = 2  # a date's keyword may sit a paragraph or two above it ("**Effective:**", "May 1")
 _MARKED, _PLAIN = 0, 1  # which words of a paragraph: with link targets, without
@@ -234,6 +236,8 @@ class _Words:
 def _words_of(text: str) -> Words:
     """The words of a paragraph: with link targets as ``TARGET``-led words, and without them."""
     text = _mark_links(fold_typography(text))
+    if "." in text or ")" in text:
+        text = _ITEM_NUMBER.sub(" ", text)
     if REFERENCE_HEADER_PREFIX in text:
         text = "\n".join(line for line in text.splitlines() if not is_reference_header(line))
     if "<" in text:

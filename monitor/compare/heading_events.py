@@ -64,13 +64,16 @@ class Event(NamedTuple):  # a tuple: many are made for every version
     # anywhere), "blank" (a heading after an empty line, not the next line of a numbered-clause candidate, which
     # looks ahead), "" (it cannot).
     anchor: str = ""
+    # A lead-in's form (see ``monitor.compare.lead_ins``): "line" (a bold line alone), "inline" (text follows
+    # on its line) or "anchored" (led by an empty anchor link); "" for other headings.
+    form: str = ""
 
     def shifted(self, chars: int) -> Event:
-        offset, kind, level, title, text, anchor = self
-        return Event(offset + chars, kind, level, title, text, anchor)
+        offset, kind, level, title, text, anchor, form = self
+        return Event(offset + chars, kind, level, title, text, anchor, form)
 
 
-_Heading = tuple[int, str, int, str, str]  # an event but its text: offset, kind, level, title, anchor
+_Heading = tuple[int, str, int, str, str, str]  # an event but its text: offset, kind, level, title, anchor, form
 
 
 def find_events(text: str, start: int, end: int, *, top: bool) -> tuple[list[Event], str | None]:
@@ -83,7 +86,7 @@ def find_events(text: str, start: int, end: int, *, top: bool) -> tuple[list[Eve
     candidates = {at for at in marked if _CANDIDATE.match(text, at)}
     events: list[Event] = []
     # The heading whose text is being gathered: it becomes an event, with its text, when the next one is found.
-    open_heading: _Heading = (0, "preamble", 0, PREAMBLE, "")
+    open_heading: _Heading = (0, "preamble", 0, PREAMBLE, "", "")
     body: list[str] = []  # the text's pieces: runs of whole lines, and what a lead-in leaves of its line
     fence: str | None = None
     position = start  # where the first line not yet taken starts
@@ -107,16 +110,17 @@ def find_events(text: str, start: int, end: int, *, top: bool) -> tuple[list[Eve
             ends_block = True
         elif at in setext:
             level, title, underline = setext[at]
-            found, ends_block = (at, "heading", level, title, anchor_kind(text, at)), True
+            found, ends_block = (at, "heading", level, title, anchor_kind(text, at), ""), True
             line_end = end_of_line(text, underline)
         elif (atx := atx_heading(line)) is not None:
-            found, ends_block = (at, "heading", atx[0], atx[1], "atx"), True
+            found, ends_block = (at, "heading", atx[0], atx[1], "atx", ""), True
         elif (block_start or LIST_ITEM.match(line)) and (lead := lead_in_at(text, at, line_end)) is not None:
-            title, rest, line_end = lead
-            found = (at, "lead-in", 0, title, anchor_kind(text, at))
+            title, rest, line_end, anchored = lead
+            form = "anchored" if anchored else "inline" if rest else "line"
+            found = (at, "lead-in", 0, title, anchor_kind(text, at), form)
             ends_block = not rest  # a bold line standing alone is a heading even without a blank after it
         elif block_start and (clause := clause_title_at(text, at, line)) is not None:
-            found = (at, "clause", 0, clause, "")
+            found = (at, "clause", 0, clause, "", "")
         else:
             body.append(line)
         if found is not None:
@@ -131,8 +135,8 @@ def find_events(text: str, start: int, end: int, *, top: bool) -> tuple[list[Eve
 
 
 def _event(heading: _Heading, body: list[str]) -> Event:
-    offset, kind, level, title, anchor = heading
-    return Event(offset, kind, level, title, "\n".join(body).strip(), anchor)
+    offset, kind, level, title, anchor, form = heading
+    return Event(offset, kind, level, title, "\n".join(body).strip(), anchor, form)
 
 
 def anchor_kind(text: str, at: int) -> str:

@@ -110,11 +110,12 @@ def _is_paragraph_text(line: str) -> bool:
     return not is_blank(line) and not _NOT_PARAGRAPH.match(line) and not _SETEXT_UNDERLINE.match(line)
 
 
-def lead_in_at(text: str, at: int, line_end: int) -> tuple[str, str, int] | None:
+def lead_in_at(text: str, at: int, line_end: int) -> tuple[str, str, int, bool] | None:
     """A bold lead-in starting on the line at ``at`` (ending at ``line_end``): (title, the text after it, where
-    the last line it used ends)."""
+    the last line it used ends, whether an empty anchor link leads it)."""
     line = text[at:line_end]
-    stripped = _LEADING_ANCHORS.sub("", LIST_ITEM.sub("", line, count=1).lstrip())
+    unlisted = LIST_ITEM.sub("", line, count=1).lstrip()
+    stripped = _LEADING_ANCHORS.sub("", unlisted)
     if not stripped.startswith(("**", "__")) or _THEMATIC_BREAK.match(line):
         return None
     end, used = line_end, 1
@@ -139,7 +140,7 @@ def lead_in_at(text: str, at: int, line_end: int) -> tuple[str, str, int] | None
     ends_clause = match.group("punct") or match.group("title").rstrip()[-1] in ".:?!"
     if not ends_clause and rest[:1] and (rest[0].islower() or rest[0] in ",;)"):
         return None  # the bold run is part of a sentence, not a heading
-    return title, rest, end
+    return title, rest, end, len(stripped) < len(unlisted)
 
 
 def _continues_in_bold(text: str, joined: str, end: int) -> bool:

@@ -3,8 +3,11 @@
 Pairing (``match_sections``), each pass only over sections still unpaired:
 1. the same path, titles compared without numbering, duplicate suffix, case and punctuation, when the path is
    unique on both sides;
-2. among sections sharing such a path ("Take control", "Take control (2)"), identical texts;
-then splits and merges around these pairs (``monitor.compare.regroups``), whose parts are no longer up for pairing;
+2. among sections sharing such a path ("Take control", "Take control (2)"), identical texts; then, anywhere, the
+   same title and the same text (a section moved as it was);
+then splits and merges around these pairs (``monitor.compare.regroups``), whose parts are no longer up for pairing,
+and headings whose subsections went over to one and the same unpaired heading (pass 6, ahead of similarity: of
+two copies of a policy on one page, the one whose sections stayed is the one kept);
 3. similar words (title and link-free text, as words and word pairs; Dice >= 0.4, a bonus when the parents are
    paired with each other), greedily, best first;
 4. children of paired parents, by title, top down;
@@ -37,6 +40,8 @@ from monitor.models import Section
 
 SIMILARITY_THRESHOLD = 0.4
 _PARENT_BONUS = 0.25  # prefer pairing sections whose parents are already paired
+# ... and sections with the same title, when no other unpaired section on either side has it (moved and edited)
+_TITLE_BONUS = 0.1
 _COMMON_SHINGLE = 40  # shingles shared by more unpaired sections than this say nothing about identity
 
 _DUPLICATE_SUFFIX = re.compile(r" \(\d+\)$")
@@ -122,12 +127,16 @@ def match(old: Sequence[Section], new: Sequence[Section], *, known_keys: PathKey
     if len(pairs) == len(old) == len(new):
         return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents), keyed)
     _pair_duplicates_by_text(old, new, old_groups, new_groups, pairs)
+    _pair_moved_copies(old, new, pairs)
     if len(pairs) == len(old) == len(new):  # the passes below would find nothing left to pair
         return Matching(pairs, (), _moved(pairs, (), old_parents, new_parents), keyed)
     # Splits and merges are looked for among these sure pairs first, so that their parts are not paired
     # by similarity with some other section (a merged-away section with a split-off part, say).
     taken = Taken(set(pairs), set(pairs.values()))
     regroups = find_regroups(old, new, pairs, taken)
+    # Before similarity: of headings sharing a path (a policy shown twice), the one whose subsections went
+    # under a new heading is that heading, though the other's few words of its own may be more alike.
+    _pair_parents_of_pairs(pairs, taken, old_parents, new_parents)
     _pair_by_similarity(old, new, pairs, taken, old_parents, new_parents)
     _pair_children_of_pairs(old, new, pairs, taken, old_parents, new_parents)
     _pair_duplicates_in_order(old_groups, new_groups, pairs, taken)
@@ -175,6 +184,20 @@ def _pair_duplicates_by_text(
                 free.remove(j)
 
 
+def _pair_moved_copies(old: Sequence[Section], new: Sequence[Section], pairs: dict[int, int]) -> None:
+    """Unpaired sections with the same title (as ``title_key`` compares it) and the same text, wherever they
+    are, in order: a section moved as it was. Similar words would miss a short one whose words are common in
+    the policy (a bold lead-in repeated under many headings, say)."""
+    paired_new = set(pairs.values())
+    waiting: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for j, section in enumerate(new):
+        if section.text and j not in paired_new:
+            waiting[(title_key(section.title), section.text)].append(j)
+    for i, section in enumerate(old):
+        if section.text and i not in pairs and (candidates := waiting.get((title_key(section.title), section.text))):
+            pairs[i] = candidates.pop(0)
+
+
 def _pair_by_similarity(
     old: Sequence[Section],
     new: Sequence[Section],
@@ -192,9 +215,11 @@ def _pair_by_similarity(
     for j, shingles in shingles_new.items():
         for shingle in shingles:
             index[shingle].append(j)
+    unique = _unique_titles(old, free_old) & _unique_titles(new, free_new)
     candidates: list[tuple[float, float, int, int]] = []
     for i in free_old:
         shingles = _shingles(old[i])
+        title = title_key(old[i].title)
         shared: dict[int, int] = defaultdict(int)
         for shingle in shingles:
             postings = index.get(shingle, ())
@@ -205,11 +230,19 @@ def _pair_by_similarity(
             score = 2 * count / (len(shingles) + len(shingles_new[j]))
             if pairs.get(old_parents[i], -2) == new_parents[j]:
                 score += _PARENT_BONUS
+            if title in unique and title == title_key(new[j].title):
+                score += _TITLE_BONUS
             if score >= SIMILARITY_THRESHOLD:
                 candidates.append((-score, abs(i / len(old) - j / len(new)), i, j))
     for _, _, i, j in sorted(candidates):
         if i not in taken.old and j not in taken.new:
             taken.pair(pairs, i, j)
+
+
+def _unique_titles(sections: Sequence[Section], free: list[int]) -> set[str]:
+    """The titles (as ``title_key`` compares them) that one section only of ``free`` has."""
+    counts = Counter(title_key(sections[k].title) for k in free)
+    return {title for title, count in counts.items() if count == 1 and title}
 
 
 def _shingles(section: Section) -> set[str]:

@@ -4,7 +4,9 @@ Headings are ATX (``## Title``, also inside a list item), setext (a paragraph un
 ``---``), numbered clauses (``1. Title`` standing alone as a paragraph) and bold lead-ins (a paragraph or
 list item starting with a short ``**bold run**``; not a bold block broken by hard line breaks, such as an
 address written ``**Name**  \n**Street**``, which is text). Clauses sit one level below the nearest ATX/setext
-heading; lead-ins one level below the nearest heading or clause, and are siblings of each other.
+heading; lead-ins one level below the nearest heading or clause, and are siblings of each other. A lead-in is a
+heading only where the policy uses lead-ins as headings (``monitor.compare.lead_ins``): elsewhere, a lone bold
+line or lead-in is text of its section.
 
 Titles are cleaned as ``monitor.compare.titles`` describes, each kind of heading line is recognised as
 ``monitor.compare.heading_lines`` does. Duplicate titles under one parent get " (2)", " (3)"... A heading
@@ -12,9 +14,10 @@ that is only a date phrase ("Last updated: May 1, 2024") stays in its section's 
 rename every path below it.
 
 Two passes: the first (``monitor.compare.heading_events``) finds the headings, visiting only the lines a
-heading rule could apply to; the second (here) gives lead-ins and clauses their levels and every section its
-path. A version split after the one it follows (``previous``) is re-parsed only where the two texts differ
-(``monitor.compare.reparse``); the last few versions are kept (``monitor.compare.text_regions``).
+heading rule could apply to; the second (``settle_lead_ins``, then here) drops the lead-ins that are no
+headings, gives lead-ins and clauses their levels and every section its path. A version split after the one it
+follows (``previous``) is re-parsed only where the two texts differ (``monitor.compare.reparse``); the last few
+versions are kept (``monitor.compare.text_regions``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 
 from monitor.compare.classes import JudgedWords
 from monitor.compare.heading_events import PREAMBLE, Event, find_events, has_odd_breaks
+from monitor.compare.lead_ins import settle_lead_ins
 from monitor.compare.paragraphs import Paragraphs
 from monitor.compare.reparse import events_after
 from monitor.compare.text_regions import Region, differences
@@ -42,7 +46,8 @@ class ParsedText:
 
     markdown: str
     text: str  # what was parsed: the Markdown, its odd line breaks (if any) made "\n"
-    events: tuple[Event, ...]
+    events: tuple[Event, ...]  # every heading the first pass found (``find_events``)
+    headings: tuple[Event, ...]  # those that are headings (``settle_lead_ins``): one per section
     sections: tuple[Section, ...]
     paragraphs: Paragraphs | None = None
     words: JudgedWords = ()
@@ -71,11 +76,16 @@ def parse_sections(
         reused = events_after(previous.markdown, previous.events, markdown, regions)
         if reused is not None:
             events, same_outline = reused
-            sections = _retexted(previous, events) if same_outline else _assemble(events, previous.sections)
-            return ParsedText(markdown, markdown, tuple(events), sections)
+            headings = tuple(settle_lead_ins(events, markdown))
+            if same_outline and _same_headings(previous.headings, headings):
+                sections = _retexted(previous, headings)
+            else:
+                sections = _assemble(headings, previous.sections)
+            return ParsedText(markdown, markdown, tuple(events), headings, sections)
     text = "\n".join(markdown.splitlines()) if has_odd_breaks(markdown) else markdown
     events, _ = find_events(text, 0, len(text), top=True)
-    return ParsedText(markdown, text, tuple(events), _assemble(events, ()))
+    headings = tuple(settle_lead_ins(events, text))
+    return ParsedText(markdown, text, tuple(events), headings, _assemble(headings, ()))
 
 
 def split_sections(markdown: str) -> tuple[Section, ...]:
@@ -88,11 +98,22 @@ def section_starts(parsed: ParsedText) -> tuple[int, ...]:
     k spans lines ``starts[k]`` up to ``starts[k + 1]``."""
     starts: list[int] = []
     line, at = 0, 0
-    for event in _emitted(parsed.events):
+    for event in _emitted(parsed.headings):
         line += parsed.text.count("\n", at, event.offset)
         at = event.offset
         starts.append(line)
     return tuple(starts)
+
+
+def _same_headings(before: Sequence[Event], after: Sequence[Event]) -> bool:
+    """Whether two versions' headings are alike (kinds, levels, titles; whether the preamble has text), when
+    their first passes are: which lead-ins are headings may still differ."""
+    if len(before) != len(after) or bool(before[0].text) != bool(after[0].text):
+        return False
+    return all(
+        (old.kind, old.level, old.title) == (new.kind, new.level, new.title)
+        for old, new in zip(before, after, strict=True)
+    )
 
 
 def _emitted(events: Sequence[Event]) -> Sequence[Event]:
@@ -100,7 +121,7 @@ def _emitted(events: Sequence[Event]) -> Sequence[Event]:
     return events if events[0].text else events[1:]
 
 
-def _retexted(before: ParsedText, events: list[Event]) -> tuple[Section, ...]:
+def _retexted(before: ParsedText, events: Sequence[Event]) -> tuple[Section, ...]:
     """The sections of a version whose headings are those of ``before`` (kinds, levels and titles, and whether
     the preamble has text): the same paths and levels, with the new texts."""
     return tuple(
@@ -112,7 +133,7 @@ def _retexted(before: ParsedText, events: list[Event]) -> tuple[Section, ...]:
 # --- second pass: levels and paths -------------------------------------------------------------------
 
 
-def _assemble(events: list[Event], known: Sequence[Section]) -> tuple[Section, ...]:
+def _assemble(events: Sequence[Event], known: Sequence[Section]) -> tuple[Section, ...]:
     """Sections from headings: levels of lead-ins and clauses, paths, duplicate titles numbered. A section equal
     to one of ``known`` (the previous version's) is that one: most are, and equal objects compare fastest."""
     by_path = {section.path: section for section in known}
