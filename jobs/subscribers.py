@@ -72,11 +72,11 @@ def notice_for_subscriber(
     return select_notice(subscription, notice, policy_alert_on=_policy_alert_on(settings, policy))
 
 
-def _undone_and_told(session: Session, change_id: int, subscription_name: str) -> tuple[str, ...]:
-    """The captures of the changes a revert undoes that the subscription was told of."""
+def _undone_and_told(session: Session, change_id: int, subscription_name: str) -> tuple[tuple[str, int | None], ...]:
+    """The changes a revert undoes that the subscription was told of: their new versions' capture and number."""
     undone = _undone(session, change_id)
     told = set(changes_told(session, subscription_name, [c.id for c in undone]))
-    return tuple(c.new_version.timestamp for c in undone if c.id in told)
+    return tuple((c.new_version.timestamp, c.new_version.number) for c in undone if c.id in told)
 
 
 def _unstable_with(session: Session, change: ChangeRecord) -> str | None:

@@ -75,7 +75,7 @@ def test_the_revert_email_says_what_went_away_and_which_change_it_undoes(polled:
 
     text = _text_of(smtp_server.messages[1])
 
-    assert "The text of 2025-01-01 (v1) is back: this undoes the change of 2025-01-02 you were alerted of." in text
+    assert "The text of 2025-01-01 (v1) is back: this undoes the change to 2025-01-02 (v2) you were alerted of." in text
     assert "[-We may also sell information about you to data brokers.-]" in text
 
 

@@ -66,8 +66,8 @@ class ChangeNotice:
     change_id: int | None = None
     filtered_out: int = 0  # section changes a subscription's section filter left out of ``change``
     reverted_to_timestamp: str | None = None  # the earlier version's capture, when the change is a revert
-    # A revert: the captures of the changes it undoes that this subscriber was told of (their new versions).
-    undoes: tuple[str, ...] = ()
+    # A revert: the changes it undoes that this subscriber was told of, as their new versions' (capture, number).
+    undoes: tuple[tuple[str, int | None], ...] = ()
     unstable: str | None = None  # set when this revert makes its page one that flaps: what alternates
     # The versions' numbers within the policy (v1, v2, …), the ones the CLI shows; None when not known.
     old_number: int | None = None
@@ -206,13 +206,13 @@ def _numbered(date: str, number: int | None) -> str:
 
 
 def revert_note(notice: ChangeNotice) -> str:
-    """What a revert undoes of what this subscriber was told: ``The text of 2025-08-15 is back: this undoes the
-    change of 2025-09-01 you were alerted of.``"""
+    """What a revert undoes of what this subscriber was told: ``The text of 2025-08-15 (v3) is back: this undoes the
+    change to 2025-09-01 (v4) you were alerted of.``"""
     earlier = notice.reverted_to_timestamp
     back = f"The text of {_numbered(_date(earlier), notice.reverted_to_number)}" if earlier else "An earlier text"
-    dates = sorted({_date(timestamp) for timestamp in notice.undoes})
+    undone = ", ".join(_numbered(_date(timestamp), number) for timestamp, number in sorted(set(notice.undoes)))
     changes = "the change" if len(notice.undoes) == 1 else "the changes"
-    note = f"{back} is back: this undoes {changes} of {', '.join(dates)} you were alerted of."
+    note = f"{back} is back: this undoes {changes} to {undone} you were alerted of."
     if notice.unstable:
         note += f" The page keeps going back and forth ({notice.unstable}): its next returns are not alerted."
     return note

@@ -111,7 +111,7 @@ def notice_as_dict(notice: ChangeNotice) -> dict[str, Any]:
         "new": _capture(notice, notice.new_timestamp, notice.new_number),
         **change_as_dict(notice.change),
         "reverted_to": _reverted_to(notice),
-        "undoes": [_capture(notice, timestamp, None) for timestamp in notice.undoes],
+        "undoes": [_capture(notice, timestamp, number) for timestamp, number in notice.undoes],
         "sections_filtered_out": notice.filtered_out,
         "diff_command": notice.diff_command,
     }
