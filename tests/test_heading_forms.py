@@ -206,3 +206,32 @@ def test_an_address_changed_as_the_new_policy_is_shown_above_the_old_is_one_modi
     ]
     assert "Bastrop" in contact[0].new_text and "Market Street" in contact[0].old_text
     assert not any(r.kind is SectionChangeKind.RENAMED for r in change.sections)
+
+
+def _spotify_2023() -> str:
+    return (SPOTIFY / "20230629063611.md").read_text()
+
+
+def test_a_real_anchor_linked_clause_moved_below_the_next_is_moved() -> None:
+    """Spotify's clauses are written ``[](#1-about-this-policy)**1\\. About this Policy**``."""
+    old = _spotify_2023()
+    first, second = old.index("[](#1-about-this-policy)"), old.index("[](#2-your-personal-data")
+    third = old.index("[**3\\. Personal data")
+    new = old[:first] + old[second:third] + old[first:second] + old[third:]
+
+    change = compare(old, new).change
+
+    assert [(r.kind, r.old_path, r.new_path) for r in change.sections] == [
+        (SectionChangeKind.MOVED, "1. About this Policy", "1. About this Policy")
+    ]
+
+
+def test_a_real_anchor_linked_heading_renamed_is_renamed() -> None:
+    old = _spotify_2023()
+    new = old.replace("**Tailored advertising controls**", "**Controls for tailored advertising**")
+
+    (record,) = compare(old, new).change.sections
+
+    assert record.kind is SectionChangeKind.RENAMED
+    assert (record.old_path or "").endswith("> Tailored advertising controls")
+    assert (record.new_path or "").endswith("> Controls for tailored advertising")
