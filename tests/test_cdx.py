@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from monitor.wayback.cdx import parse_cdx, repair_timestamp, resolve_revisits
 from tests.corpus import WAYBACK
@@ -141,3 +142,24 @@ def test_the_recorded_trailing_empty_page_has_no_captures_and_no_key() -> None:
 def test_a_non_json_error_body_in_json_mode_is_counted_not_raised() -> None:
     page = parse_cdx(b"[garbage")
     assert (page.captures, page.skipped) == ([], 1)
+
+
+def test_a_row_dated_in_the_future_is_malformed() -> None:
+    body = json.dumps([HEADER, row("20150101000000"), row("99991231235959")]).encode()
+
+    page = parse_cdx(body, now=datetime(2026, 12, 7, tzinfo=UTC))
+
+    assert [c.timestamp for c in page.captures] == ["20150101000000"]
+    assert page.skipped == 1
+
+
+def test_a_row_dated_within_a_day_of_now_is_kept() -> None:
+    body = json.dumps([HEADER, row("20261207230000")]).encode()
+
+    assert len(parse_cdx(body, now=datetime(2026, 12, 7, 12, tzinfo=UTC)).captures) == 1
+
+
+def test_a_timestamp_of_non_ascii_digits_is_malformed() -> None:
+    body = json.dumps([HEADER, row("٢٠١٥٠١٠١٠٠٠٠٠٠")]).encode()
+
+    assert parse_cdx(body).skipped == 1

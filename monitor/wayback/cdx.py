@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from monitor.models import WAYBACK_TIMESTAMP_FORMAT, Capture
 
@@ -27,17 +27,24 @@ class CdxPage:
     skipped: int = 0
 
 
-def parse_cdx(body: bytes) -> CdxPage:
-    """Parse one CDX answer in JSON (``output=json``) or the space-separated text format."""
+# A row dated later than this after now is malformed: the archive cannot hold a capture of the future, and one such
+# row (99991231235959) would carry the cursor past every capture to come.
+FUTURE_SLACK = timedelta(days=1)
+
+
+def parse_cdx(body: bytes, *, now: datetime | None = None) -> CdxPage:
+    """Parse one CDX answer in JSON (``output=json``) or the space-separated text format; rows dated after ``now``
+    (default: the clock's) plus ``FUTURE_SLACK`` are malformed."""
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         return CdxPage(captures=[], resume_key=None)
+    latest = ((now or datetime.now(UTC)) + FUTURE_SLACK).strftime(WAYBACK_TIMESTAMP_FORMAT)
     if text.startswith("["):
-        return _parse_json(text)
-    return _parse_text(text)
+        return _parse_json(text, latest)
+    return _parse_text(text, latest)
 
 
-def _parse_json(text: str) -> CdxPage:
+def _parse_json(text: str, latest: str) -> CdxPage:
     try:
         rows = json.loads(text)
     except json.JSONDecodeError:
@@ -51,25 +58,25 @@ def _parse_json(text: str) -> CdxPage:
         resume_key = str(rows[-1][0])
         rows = rows[:-2]
     records = [dict(zip(fields, row, strict=False)) if isinstance(row, list) else {} for row in rows]
-    return _collect(records, resume_key, [json.dumps(row) for row in rows])
+    return _collect(records, resume_key, [json.dumps(row) for row in rows], latest)
 
 
-def _parse_text(text: str) -> CdxPage:
+def _parse_text(text: str, latest: str) -> CdxPage:
     lines = text.split("\n")
     resume_key = None
     if len(lines) >= 2 and lines[-2].strip() == "":
         resume_key = lines[-1].strip()
         lines = lines[:-2]
     records = [dict(zip(CDX_FIELDS, line.split(" "), strict=False)) for line in lines]
-    return _collect(records, resume_key, lines)
+    return _collect(records, resume_key, lines, latest)
 
 
-def _collect(records: list[dict[str, str]], resume_key: str | None, raw: list[str]) -> CdxPage:
+def _collect(records: list[dict[str, str]], resume_key: str | None, raw: list[str], latest: str) -> CdxPage:
     captures: list[Capture] = []
     skipped: list[str] = []
     for record, line in zip(records, raw, strict=True):
         capture = capture_from_fields(record)
-        if capture is None:
+        if capture is None or capture.timestamp > latest:
             skipped.append(line[:200])
         elif not captures or captures[-1] != capture:  # the archive repeats identical rows
             captures.append(capture)
@@ -126,7 +133,7 @@ def repair_timestamp(value: str) -> str:
     ../shared/corpus/wayback/bad_timestamp_cdx.txt); EDGI's `wayback` removes the insertion and pads the
     truncated seconds with "00", and so do we. Raises ValueError for anything else.
     """
-    if len(value) != 14 or not value.isdigit():
+    if len(value) != 14 or not value.isascii() or not value.isdigit():  # "١٢" is digits to isdigit()
         raise ValueError(f"bad timestamp {value!r}")
     if value[4:6] == "00":
         value = f"{value[:4]}{value[6:]}00"

@@ -136,6 +136,10 @@ class WaybackArchive:
             if not page.captures and any(marker.encode() in body for marker in _BLOCK_MARKERS):
                 # A 200 whose body is the exclusion error instead of rows (docs/wayback.md#excluded-sites).
                 raise BlockedSite(f"{url} is excluded from the Wayback Machine")
+            if not page.captures and page.skipped:
+                # A 200 that is no listing (the archive's "temporarily offline" page, say) is not an empty one:
+                # taken for one, it would end a new policy's import and the next poll would alert its past.
+                raise ArchiveError(f"CDX answered 200 for {url} with no readable row ({page.skipped} unreadable)")
             return page
 
         return read
