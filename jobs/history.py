@@ -58,12 +58,15 @@ def _unstable(session: Session, policy_id: int) -> str | None:
 def version_history(session: Session, name: str) -> list[dict[str, Any]]:
     policy = require_policy(session, name)
     changes = queries.changes_by_new_version(session, policy.id)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for version in queries.versions(session, policy.id):
         change = changes.get(version.id)
+        moved = bool(rows) and _same_page(rows[-1]["url"]) != _same_page(version.original_url)
         rows.append(
             {
                 **_version_ref(version),
+                "url": version.original_url,
+                "url_changed": moved,  # first seen at another address than the version before
                 "title": version.title,
                 "version_class": change.version_class if change else "first",
                 "reverted_to": _reverted_to(change),
@@ -71,6 +74,12 @@ def version_history(session: Session, name: str) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _same_page(url: str) -> str:
+    """An address as far as telling pages apart goes: scheme, ``www.`` and a trailing slash aside."""
+    bare = url.split("://", 1)[-1].lower()
+    return bare.removeprefix("www.").rstrip("/")
 
 
 def capture_history(session: Session, name: str) -> list[dict[str, Any]]:

@@ -157,8 +157,11 @@ def poll_policy(app: App, record: PolicyRecord, settings: Policy) -> PollReport:
         logger.warning("poll of %s stopped: %s", record.name, error)
         return report
     if not record.history_imported:
+        # The past is imported once something of it is held: after an empty first listing (a page not yet
+        # captured, an archive that answered with nothing) the captures still to come are history too.
         with app.database.transaction() as session:
-            mark_history_imported(session, record.id)
+            if queries.latest_version(session, record.id) is not None:
+                mark_history_imported(session, record.id)
     logger.info(
         "polled %s: %d captures, %d fetched, %d new versions, %d alerts queued",
         record.name,

@@ -10,13 +10,15 @@ from sqlalchemy.orm import Session
 
 from monitor.models import Policy
 from storage.claims import claim_rows
-from storage.schema import PolicyRecord, SubscriptionRecord
+from storage.schema import PolicyRecord, SubscriptionRecord, VersionRecord
 
 
 def sync_policies(session: Session, specs: Iterable[Policy]) -> None:
     """Make the policies table match the config: add new names, update URLs, deactivate dropped ones.
 
-    A policy whose URL changes keeps its versions but restarts its cursor: the new URL has its own captures.
+    A policy whose URL changes keeps its versions; the new URL's captures are read from the policy's latest version
+    on (its older ones would interleave with the old URL's versions), and imported as history, never alerted: they
+    are the archive's past, not news.
     A policy renamed (``renamed_from``) keeps its row, so its history, and the subscriptions that named it.
     """
     wanted = {spec.name: spec for spec in specs}
@@ -29,11 +31,21 @@ def sync_policies(session: Session, specs: Iterable[Policy]) -> None:
             session.add(PolicyRecord(name=spec.name, url=spec.url, site=spec.site, active=True))
             continue
         if record.url != spec.url:
-            record.url, record.cursor, record.next_poll_at = spec.url, None, None
+            record.url, record.cursor, record.next_poll_at = spec.url, _latest_timestamp(session, record.id), None
+            record.history_imported = False
         record.site, record.active = spec.site, True
     for name, record in existing.items():
         if name not in wanted:
             record.active = False
+
+
+def _latest_timestamp(session: Session, policy_id: int) -> str | None:
+    return session.scalar(
+        select(VersionRecord.timestamp)
+        .where(VersionRecord.policy_id == policy_id, VersionRecord.superseded_at.is_(None))
+        .order_by(VersionRecord.captured_at.desc())
+        .limit(1)
+    )
 
 
 def _rename(session: Session, record: PolicyRecord, name: str) -> PolicyRecord:

@@ -50,6 +50,8 @@ def history_command(obj: Context, name: str, captures: bool, as_json: bool) -> N
         for row in rows:
             summary = _sections_summary(row["sections"])
             number = f"v{row['number']}"
+            if row["url_changed"]:
+                click.echo(f"{'':<20}  (the policy's address is now {row['url']})")
             click.echo(f"{row['captured_at']}  {number:<6} {_version_class(row):<16} {summary}".rstrip())
 
 
