@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,6 +23,9 @@ from storage.versions import version_of
 Moment = datetime | int  # a date, or a version's number within its policy (v1 is 1)
 
 
+DEFAULT_STALE_AFTER = timedelta(days=180)
+
+
 def require_policy(session: Session, name: str) -> PolicyRecord:
     policy = queries.policy_by_name(session, name)
     if policy is None:
@@ -31,8 +34,13 @@ def require_policy(session: Session, name: str) -> PolicyRecord:
     return policy
 
 
-def policy_list(session: Session) -> list[dict[str, Any]]:
+def policy_list(
+    session: Session, *, stale_after: timedelta = DEFAULT_STALE_AFTER, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Each active policy with its counts, poll times, and what is amiss: a page that flaps (``unstable``), one the
+    archive never captured or has not for ``stale_after`` (``stale``)."""
     flapping_ones = queries.policies_with_reverts(session, at_least=MIN_REVERTS)
+    now = now or datetime.now(UTC)
     return [
         {
             "name": s.policy.name,
@@ -45,9 +53,20 @@ def policy_list(session: Session) -> list[dict[str, Any]]:
             "next_poll_at": _iso(s.policy.next_poll_at),
             "last_error": s.policy.last_error,
             "unstable": _unstable(session, s.policy.id) if s.policy.id in flapping_ones else None,
+            "stale": _stale(s, stale_after, now),
         }
         for s in queries.policy_summaries(session)
     ]
+
+
+def _stale(summary: queries.PolicySummary, stale_after: timedelta, now: datetime) -> str | None:
+    """``never captured by the archive`` once a poll found nothing; ``no capture since …`` past ``stale_after``."""
+    if summary.latest_capture is None:
+        return "never captured by the archive" if summary.policy.last_polled_at is not None else None
+    latest = timestamp_to_datetime(summary.latest_capture)
+    if now - latest <= stale_after:
+        return None
+    return f"no capture since {latest:%Y-%m-%d} ({(now - latest).days} days; stale after {stale_after.days})"
 
 
 def _unstable(session: Session, policy_id: int) -> str | None:

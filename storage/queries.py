@@ -38,6 +38,7 @@ class PolicySummary:
     versions: int
     captures: int
     latest_version_at: datetime | None
+    latest_capture: str | None = None  # the newest capture's 14-digit timestamp, whatever its outcome
 
 
 def policy_by_name(session: Session, name: str) -> PolicyRecord | None:
@@ -58,17 +59,21 @@ def policy_summaries(session: Session) -> list[PolicySummary]:
         .group_by(VersionRecord.policy_id)
         .subquery()
     )
-    captures = select(CaptureRecord.policy_id, func.count().label("n")).group_by(CaptureRecord.policy_id).subquery()
+    captures = (
+        select(CaptureRecord.policy_id, func.count().label("n"), func.max(CaptureRecord.timestamp).label("latest"))
+        .group_by(CaptureRecord.policy_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(PolicyRecord, versions.c.n, captures.c.n, versions.c.latest)
+        select(PolicyRecord, versions.c.n, captures.c.n, versions.c.latest, captures.c.latest)
         .outerjoin(versions, versions.c.policy_id == PolicyRecord.id)
         .outerjoin(captures, captures.c.policy_id == PolicyRecord.id)
         .where(PolicyRecord.active.is_(True))
         .order_by(PolicyRecord.name)
     )
     return [
-        PolicySummary(policy=policy, versions=n_versions or 0, captures=n_captures or 0, latest_version_at=latest)
-        for policy, n_versions, n_captures, latest in rows
+        PolicySummary(policy, n_versions or 0, n_captures or 0, latest, latest_capture)
+        for policy, n_versions, n_captures, latest, latest_capture in rows
     ]
 
 

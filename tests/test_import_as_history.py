@@ -4,6 +4,7 @@ are imported without an alert; a 200 that is no listing is an error, not an empt
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -93,3 +94,26 @@ def test_a_200_that_is_no_listing_is_an_error_and_the_import_waits(open_with: An
 
     assert first.error is not None and "no readable row" in first.error
     assert second.changes == 3 and _alerts(app) == 0
+
+
+def test_a_policy_the_archive_never_captured_is_shown_so(open_with: Any) -> None:
+    app = open_with(OLD_URL)
+    poll_due(app)
+
+    with app.database.reader() as session:
+        (row,) = history.policy_list(session)
+
+    assert row["stale"] == "never captured by the archive"
+
+
+def test_a_policy_not_captured_for_stale_after_is_shown_stale(open_with: Any, fake_archive: FakeArchive) -> None:
+    app = open_with(OLD_URL)
+    fake_archive.add_history(HISTORY, OLD_URL, count=2)  # 2024
+    poll_due(app)
+
+    with app.database.reader() as session:
+        (row,) = history.policy_list(session, stale_after=timedelta(days=180), now=datetime(2026, 12, 7, tzinfo=UTC))
+        (fresh,) = history.policy_list(session, stale_after=timedelta(days=180), now=datetime(2024, 4, 1, tzinfo=UTC))
+
+    assert row["stale"] is not None and row["stale"].startswith("no capture since 2024-")
+    assert fresh["stale"] is None

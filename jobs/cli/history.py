@@ -19,15 +19,15 @@ from jobs.section_lookup import AmbiguousSection
 def list_policies(obj: Context, as_json: bool) -> None:
     """List tracked policies with their version counts and poll times."""
     with obj.reader() as session:
-        rows = history.policy_list(session)
+        rows = history.policy_list(session, stale_after=obj.settings().schedule.stale_after)
     if as_json:
         print_json(rows)
         return
     for row in rows:
         latest = row["latest_version_at"] or "never"
         error = f"  last error: {row['last_error']}" if row["last_error"] else ""
-        unstable = f"  {row['unstable']}" if row["unstable"] else ""
-        click.echo(f"{row['name']}  {row['url']}  {row['versions']} versions, latest {latest}{error}{unstable}")
+        notes = "".join(f"  {row[key]}" for key in ("stale", "unstable") if row[key])
+        click.echo(f"{row['name']}  {row['url']}  {row['versions']} versions, latest {latest}{error}{notes}")
 
 
 @click.command("history")
@@ -204,7 +204,7 @@ def status(obj: Context, as_json: bool) -> None:
         result: dict[str, Any] = {
             "alerts": history.alert_status(session),
             "archive_blocks": history.archive_blocks(session),
-            "policies": history.policy_list(session),
+            "policies": history.policy_list(session, stale_after=obj.settings().schedule.stale_after),
         }
     if as_json:
         print_json(result)
@@ -233,5 +233,5 @@ def _print_status(result: dict[str, Any]) -> None:
     for row in result["policies"]:
         when = row["last_polled_at"] or "never"
         error = f", error: {row['last_error']}" if row["last_error"] else ""
-        unstable = f", {row['unstable']}" if row["unstable"] else ""
-        click.echo(f"{row['name']}: last polled {when}{error}{unstable}")
+        notes = "".join(f", {row[key]}" for key in ("stale", "unstable") if row[key])
+        click.echo(f"{row['name']}: last polled {when}{error}{notes}")

@@ -28,6 +28,7 @@ class ScheduleSettings:
     poll_interval: timedelta = timedelta(hours=24)
     check_interval: timedelta = timedelta(minutes=1)  # how often the daemon looks for due policies
     delivery_interval: timedelta = timedelta(seconds=30)
+    stale_after: timedelta = timedelta(days=180)  # list and status show a policy not captured this long as stale
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def _archive(table: WaybackTable) -> ArchiveSettings:
 
 
 def _schedule(table: ScheduleTable) -> ScheduleSettings:
-    return ScheduleSettings(table.poll_interval, table.check_interval, table.delivery_interval)
+    return ScheduleSettings(table.poll_interval, table.check_interval, table.delivery_interval, table.stale_after)
 
 
 def _email(table: EmailTable, env: Mapping[str, str]) -> EmailSettings:

@@ -113,6 +113,7 @@ class ScheduleTable(Table):
     poll_interval: Duration = Field(timedelta(hours=24), description="how often each policy is checked")
     check_interval: Duration = Field(timedelta(minutes=1), description="how often the daemon looks for due policies")
     delivery_interval: Duration = Field(timedelta(seconds=30), description="how often queued alerts are sent")
+    stale_after: Duration = Field(timedelta(days=180), description="a policy not captured this long is shown stale")
 
 
 class EmailTable(Table):
