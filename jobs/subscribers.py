@@ -34,11 +34,12 @@ def queue_change_alerts(session: Session, settings: Settings, policy: Policy, ch
     filter); returns how many."""
     # Matched as the sender will match it again, on what the tables keep of it: the two never disagree.
     kept = as_stored(change)
-    undone = _undone(session, change_id) if change.version_class is VersionClass.REVERTED else []
+    undone = [c.id for c in _undone(session, change_id)] if change.version_class is VersionClass.REVERTED else []
+    installation = installation_id(session)
     concerned = 0
     for stored in active_subscriptions(session):
         subscription = subscription_of(stored)
-        told = bool(changes_told(session, stored.name, [c.id for c in undone]))
+        told = bool(changes_told(session, stored.name, undone))
         if select_change(subscription, policy.name, kept, policy_alert_on=policy.alert_on, undoes_told=told) is None:
             continue
         concerned += 1
@@ -47,7 +48,7 @@ def queue_change_alerts(session: Session, settings: Settings, policy: Policy, ch
             change_id,
             recipient=label(subscription),
             channel=subscription.channel,
-            message_id=alert_key(settings, subscription, change_id, installation_id(session)),
+            message_id=alert_key(settings, subscription, change_id, installation),
             subscription_id=stored.id,
             held=subscription.mode is not AlertMode.IMMEDIATE,
         )
