@@ -106,3 +106,8 @@ class BlockedSite(CaptureUnavailable):
 
     def __init__(self, reason: str) -> None:
         super().__init__(CaptureOutcome.BLOCKED, reason)
+
+
+class Interrupted(MonitorError):
+    """Stopping: a wait or a request in flight was abandoned on purpose. Nothing failed, and the work it was part
+    of is to be done again, not recorded as failed."""

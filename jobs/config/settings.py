@@ -94,6 +94,7 @@ def _archive(table: WaybackTable) -> ArchiveSettings:
         cdx_per_minute=float(table.cdx_per_minute),
         captures_per_second=float(table.captures_per_second),
         timeout=float(table.timeout),
+        request_deadline=float(table.request_deadline),
         max_capture_bytes=table.max_capture_bytes,
         retries=table.retries,
         backoff=float(table.backoff),

@@ -89,6 +89,14 @@ class WaybackTable(Table):
     cdx_per_minute: float = Field(_ARCHIVE.cdx_per_minute, gt=0, le=60_000, allow_inf_nan=False, strict=True)
     captures_per_second: float = Field(_ARCHIVE.captures_per_second, gt=0, le=1000, allow_inf_nan=False, strict=True)
     timeout: float = Field(_ARCHIVE.timeout, gt=0, le=3600, allow_inf_nan=False, strict=True, description="seconds")
+    request_deadline: float = Field(
+        _ARCHIVE.request_deadline,
+        gt=0,
+        le=86400,
+        allow_inf_nan=False,
+        strict=True,
+        description="seconds for a whole request, connect to last byte",
+    )
     max_capture_bytes: int = Field(_ARCHIVE.max_capture_bytes, ge=1, le=2**31, strict=True)
     retries: int = Field(_ARCHIVE.retries, ge=0, le=20, strict=True, description="for refused connections and 5xx")
     backoff: float = Field(_ARCHIVE.backoff, gt=0, le=3600, allow_inf_nan=False, strict=True)

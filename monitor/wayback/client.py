@@ -62,9 +62,13 @@ class WaybackArchive:
         self._host = urlsplit(self._base).netloc.lower()
         self.gate: HostGate = attach_gate(self._host, settings.gate_settings())
         transport_settings = TransportSettings(
-            settings.user_agent, settings.timeout, settings.retries, settings.backoff
+            settings.user_agent, settings.timeout, settings.retries, settings.backoff, settings.request_deadline
         )
         self._transport = Transport(transport_settings, self.gate, session=session)
+
+    def interrupt(self) -> None:
+        """Stop: every wait and request in flight, and every later request, raises ``Interrupted`` at once."""
+        self._transport.interrupt()
 
     def close(self) -> None:
         self._transport.close()

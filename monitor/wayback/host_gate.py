@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -74,10 +75,12 @@ class HostGate:
 
     # -- sending -----------------------------------------------------------------------------------
 
-    def acquire(self, family: Family) -> None:
-        """Wait for this family's next slot; raise ``RateLimited`` or ``ArchiveBlocked`` instead while backing off."""
+    def acquire(self, family: Family, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        """Wait for this family's next slot; raise ``RateLimited`` or ``ArchiveBlocked`` instead while backing off.
+
+        ``sleep`` waits (the client's, which an interrupt ends with ``Interrupted``)."""
         self.check()
-        released = self._pacers[family].wait(self._current_slowdown(), self.check)
+        released = self._pacers[family].wait(self._current_slowdown(), self.check, sleep=sleep)
         with self._lock:
             self._sent.append(Sent(released, family))
 

@@ -36,12 +36,14 @@ class Pacer:
         self._last = -1e9
         self._lock = threading.Lock()
 
-    def wait(self, slowdown: float, check: Callable[[], None]) -> float:
-        """Block until the next release, run ``check`` (which may raise instead), return the release time."""
+    def wait(self, slowdown: float, check: Callable[[], None], *, sleep: Callable[[float], None] = time.sleep) -> float:
+        """Block until the next release, run ``check`` (which may raise instead), return the release time.
+
+        ``sleep`` does the waiting; it may raise instead (a stopping client's), and then nothing is released."""
         with self._lock:
             delay = self._last + _SPACING_MARGIN * slowdown / self.per_second - time.monotonic()
             if delay > 0:
-                time.sleep(delay)
+                sleep(delay)
             check()  # a pause or block may have begun while we waited
             self._last = time.monotonic()
             return self._last

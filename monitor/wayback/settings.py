@@ -30,6 +30,9 @@ class ArchiveSettings:
     redirect_window: timedelta = timedelta(hours=24)
     max_redirect_hops: int = 5
     cdx_page_size: int = 1000  # rows per CDX request; more pages follow by resume key
+    # Seconds for one request from connecting to the last byte of the answer: a read timeout alone never ends an
+    # answer that trickles in (docs/wayback.md#errors).
+    request_deadline: float = 120.0
 
     def gate_settings(self) -> GateSettings:
         return GateSettings(

@@ -4,7 +4,9 @@ EDGI's ``WaybackSession`` carries the bytes: our User-Agent, gzip, keep-alive po
 live 429 from an archived one (only a memento has ``Memento-Datetime``, docs/wayback.md#status-codes). Its own
 retry loop and rate limiter are turned off (``retries=0``, rates 0): they would sleep and send again without asking
 our process-wide ``HostGate``, would not retry a connection reset, and would swallow the refused connections that
-betray a firewall block. Here every attempt, retries included, first passes ``HostGate.acquire``.
+betray a firewall block. Here every attempt, retries included, first passes ``HostGate.acquire``, and is cut off at
+its total deadline (``monitor.wayback.inflight``). Every wait, in the pacer or before a retry, and every attempt
+in flight ends with ``Interrupted`` once ``interrupt`` is called.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import requests
 import urllib3.exceptions
@@ -25,6 +27,7 @@ from wayback.exceptions import RateLimitError, WaybackException, WaybackRetryErr
 
 from monitor.errors import ArchiveError
 from monitor.wayback.host_gate import HostGate
+from monitor.wayback.inflight import Inflight, Watch, WatchedAdapter
 from monitor.wayback.pacer import Family
 
 logger = logging.getLogger(__name__)
@@ -53,23 +56,37 @@ class TransportSettings:
     timeout: float
     retries: int  # attempts after the first, for 5xx, resets, timeouts and broken bodies
     backoff: float  # seconds before the first retry, doubling for each further one
+    deadline: float  # seconds for one attempt from connecting to the body's last byte, however the bytes come
+
+
+@dataclass(frozen=True)
+class _Answer(Generic[T]):
+    value: T
 
 
 class Transport:
-    """GETs with retries and backoff, each attempt paced and guarded by the host's gate."""
+    """GETs with retries and backoff, each attempt paced and guarded by the host's gate, and bounded in time."""
 
     def __init__(self, settings: TransportSettings, gate: HostGate, *, session: WaybackSession | None = None) -> None:
         self.settings = settings
         self.gate = gate
         self._session = session or WaybackSession(
             retries=0,
-            timeout=settings.timeout,
+            timeout=min(settings.timeout, settings.deadline),  # a connect timeout, too, ends by the deadline
             user_agent=settings.user_agent,
             search_calls_per_second=0,
             memento_calls_per_second=0,
         )
+        for scheme in ("http://", "https://"):
+            self._session.mount(scheme, WatchedAdapter())
+        self._inflight = Inflight()
+
+    def interrupt(self) -> None:
+        """Abandon every wait and request in flight: each raises ``Interrupted``, as will every later request."""
+        self._inflight.interrupt()
 
     def close(self) -> None:
+        self._inflight.close()
         self._session.close()
 
     def get(
@@ -85,36 +102,52 @@ class Transport:
         for attempt in range(self.settings.retries + 1):
             if attempt:
                 self._wait_before_retry(attempt, failure)
-            self.gate.acquire(family)
-            try:
-                response = self._session.request("GET", url, params=params, allow_redirects=False, stream=True)
-            except RateLimitError as error:
-                self.gate.answered()
-                raise self.gate.rate_limited(_retry_after(error.response)) from error
-            except WaybackRetryError as error:
-                failure = self._connection_failed(error.cause)
-                continue
-            except (WaybackException, requests.RequestException) as error:
-                failure = f"request failed: {error}"
-                continue
-            self.gate.answered()
-            try:
-                with contextlib.closing(response):
-                    if response.status_code in RETRYABLE_STATUSES:
-                        failure = f"answered {response.status_code}"
-                        continue
-                    return handle(response)
-            except (*_BROKEN_OFF, _BrokenBody) as error:
-                failure = f"the answer broke off: {error!r}"
+            self._inflight.check()
+            self.gate.acquire(family, sleep=self._inflight.sleep)
+            with self._inflight.watch(self.settings.deadline) as watch:
+                outcome = self._attempt(url, params, handle, watch)
+            if isinstance(outcome, _Answer):
+                return outcome.value
+            failure = outcome
         raise ArchiveError(
             f"archive {family} request failed after {self.settings.retries + 1} attempts: {failure}", transient=True
         )
+
+    def _attempt(
+        self, url: str, params: Params | None, handle: Callable[[requests.Response], T], watch: Watch
+    ) -> _Answer[T] | str:
+        """One attempt: the handled answer, or why it failed in a way worth another attempt. An attempt cut off by
+        ``interrupt`` raises ``Interrupted``, before its failure can count toward a firewall block."""
+        try:
+            response = self._session.request("GET", url, params=params, allow_redirects=False, stream=True)
+        except RateLimitError as error:
+            self.gate.answered()
+            raise self.gate.rate_limited(_retry_after(error.response)) from error
+        except WaybackRetryError as error:
+            return watch.cut(error) or self._connection_failed(error.cause)
+        except (WaybackException, requests.RequestException) as error:
+            return watch.cut(error) or f"request failed: {error}"
+        self.gate.answered()
+        try:
+            with contextlib.closing(response):
+                if response.status_code in RETRYABLE_STATUSES:
+                    return f"answered {response.status_code}"
+                answer = _Answer(handle(response))
+        except (*_BROKEN_OFF, _BrokenBody) as error:
+            return watch.cut(error) or f"the answer broke off: {error!r}"
+        except Exception as error:  # whatever else a read raises when we shut its socket under it
+            reason = watch.cut(error)
+            if reason is None:
+                raise
+            return reason
+        # A body that ends with the connection reads as complete when it was cut short: never keep it.
+        return watch.cut(None) or answer
 
     def _wait_before_retry(self, attempt: int, failure: str) -> None:
         self.gate.check()  # no point sleeping toward a retry that a pause or block would refuse anyway
         delay = self.settings.backoff * 2 ** (attempt - 1)
         logger.info("archive request failed (%s); retry %d in %.1f s", failure, attempt, delay)
-        time.sleep(delay)
+        self._inflight.sleep(delay)
 
     def _connection_failed(self, cause: BaseException) -> str:
         """Describe a failed connection; a refusal counts toward a firewall block, which raises."""

@@ -11,7 +11,8 @@ Headers = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True)
 class Fault:
-    """What to do instead of the normal answer: ``status``, ``reset``, ``truncate`` or ``slow``."""
+    """What to do instead of the normal answer: ``status``, ``reset``, ``truncate``, ``slow``, ``trickle`` (the
+    whole answer, one byte every ``delay`` s) or ``hang`` (read the request, never answer)."""
 
     kind: str
     status: int = 0
@@ -20,13 +21,15 @@ class Fault:
 
     @classmethod
     def parse(cls, spec: int | str, headers: Headers = ()) -> Fault:
-        """``429``/``5xx`` (int or digits), ``"reset"``, ``"truncate"`` or ``"slow:<seconds>"``."""
+        """``429``/``5xx`` (int or digits), ``"reset"``, ``"truncate"``, ``"hang"``, ``"slow:<seconds>"`` or
+        ``"trickle:<seconds>"``."""
         if isinstance(spec, int) or spec.isdigit():
             return cls("status", status=int(spec), headers=headers)
-        if spec in ("reset", "truncate"):
+        if spec in ("reset", "truncate", "hang"):
             return cls(spec, headers=headers)
-        if spec.startswith("slow:"):
-            return cls("slow", delay=float(spec.removeprefix("slow:")), headers=headers)
+        kind, _, delay = spec.partition(":")
+        if kind in ("slow", "trickle") and delay:
+            return cls(kind, delay=float(delay), headers=headers)
         raise ValueError(f"unknown fault {spec!r}")
 
     @property

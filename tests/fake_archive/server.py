@@ -220,7 +220,9 @@ class FakeArchive:
         """Answer the next ``count`` requests under ``path_prefix`` with a fault (FS-24).
 
         ``status``: 429 (nginx page) or another HTTP error code (HTML error page); ``"reset"`` (close
-        without a response); ``"truncate"`` (close mid-body); ``"slow:<seconds>"`` (delay, then answer).
+        without a response); ``"truncate"`` (close mid-body); ``"slow:<seconds>"`` (delay, then answer);
+        ``"trickle:<seconds>"`` (the whole answer, one byte every so many seconds); ``"hang"`` (read the request
+        and never answer, until the archive stops).
         """
         self._faults.inject(Fault.parse(status, tuple((headers or {}).items())), count, path_prefix)
 

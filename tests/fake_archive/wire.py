@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import socket
 import sys
 import threading
@@ -106,6 +107,10 @@ class Handler(BaseHTTPRequestHandler):
         fault = archive._faults.take(self.path)
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
+        if fault is not None and fault.kind == "hang":  # the request is read; no byte of an answer ever comes
+            self._drop(arrived, "hang")
+            archive._stopped.wait()
+            return
         if fault is not None and fault.kind == "reset":
             self._drop(arrived, "reset")
             return
@@ -114,7 +119,29 @@ class Handler(BaseHTTPRequestHandler):
         if reply is None:  # this very request started a firewall block
             self._drop(arrived, "firewall")
             return
+        if fault is not None and fault.kind == "trickle":
+            self._trickle(reply, arrived, fault)
+            return
         self._send(reply, arrived, fault)
+
+    def _trickle(self, reply: Reply, arrived: float, fault: Fault) -> None:
+        """The whole answer, status line and headers included, one byte every ``fault.delay`` s, until the client
+        hangs up or the archive stops: no read ever waits long enough to time out."""
+        wire, self.wfile = self.wfile, io.BytesIO()
+        try:
+            self._send(reply, arrived, fault)
+            answer = self.wfile.getvalue()
+        finally:
+            self.wfile = wire
+        self.close_connection = True
+        for index in range(len(answer)):
+            if self.server.archive._stopped.wait(fault.delay if index else 0):
+                return
+            try:
+                self.wfile.write(answer[index : index + 1])
+                self.wfile.flush()
+            except OSError:
+                return
 
     def _entry(self, arrived: float, status: int | None, fault: Fault | str | None) -> LoggedRequest:
         parts = urlsplit(self.path)
