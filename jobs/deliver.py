@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,7 @@ from storage.alerts_outbox import (
     claim_pending_alerts,
     mark_alert_failed,
     mark_alert_sent,
+    release_alerts,
     reschedule_alert,
 )
 from storage.installation import installation_id
@@ -47,19 +49,25 @@ class DeliveryReport:
     digests: int = 0
 
 
-def deliver_pending(app: App, *, now: datetime | None = None) -> DeliveryReport:
-    """Gather due digests, then send every due row once; ``now`` is for tests that step over back-off delays."""
+def deliver_pending(app: App, *, now: datetime | None = None, stop: threading.Event | None = None) -> DeliveryReport:
+    """Gather due digests, then send every due row once, until none is left or ``stop`` is set (the rows claimed
+    but not sent are given back); ``now`` is for tests that step over back-off delays."""
     report = DeliveryReport()
     release_dead_claims(app.database)  # a sender killed on this machine gives its rows back at once
     report.digests = gather_due_digests(app, now=now or datetime.now(UTC))
-    while True:
+    while not (stop and stop.is_set()):
         moment = now or datetime.now(UTC)
         with app.database.transaction() as session:
             batch = claim_pending_alerts(session, owner=app.owner, now=moment, limit=CLAIM_BATCH, lease=CLAIM_LEASE)
         if not batch:
             return report
-        for alert in batch:
+        for index, alert in enumerate(batch):
+            if stop and stop.is_set():
+                with app.database.transaction() as session:
+                    release_alerts(session, [a.id for a in batch[index:]])
+                return report
             _deliver_one(app, alert, moment, report)
+    return report
 
 
 def gather_due_digests(app: App, *, now: datetime) -> int:

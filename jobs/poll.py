@@ -19,7 +19,7 @@ from jobs.reextract import reextract_policy
 from jobs.store_version import new_version, parsed_version, store_version_text
 from jobs.subscribers import queue_change_alerts
 from monitor.compare.sections import ParsedText
-from monitor.errors import ArchiveError, CaptureUnavailable, NotExtractable
+from monitor.errors import ArchiveError, CaptureUnavailable, Interrupted, NotExtractable
 from monitor.extract.pipeline import EXTRACTOR_VERSION, extract_document
 from monitor.models import Capture, CaptureOutcome, Document, Policy
 from storage import queries
@@ -103,7 +103,13 @@ def _poll_batches(app: App, *, names: tuple[str, ...], stop: threading.Event | N
             if stop and stop.is_set():
                 _release(app, batch[index:])
                 return reports
-            reports.append(_poll_claimed(app, record))
+            try:
+                reports.append(_poll_claimed(app, record))
+            except BaseException as stopped:  # Interrupted (stopping) or Ctrl-C: the rest stays due, unclaimed
+                _release(app, batch[index + 1 :])
+                if isinstance(stopped, Interrupted):
+                    return reports
+                raise
             pending_names.discard(record.name)
             if app.archive.unavailable_for() > 0:  # every further request would wait or be refused: stop the run
                 _release(app, batch[index + 1 :])
@@ -114,24 +120,34 @@ def _poll_batches(app: App, *, names: tuple[str, ...], stop: threading.Event | N
 
 
 def _poll_claimed(app: App, record: PolicyRecord) -> PollReport:
-    """The edge of one policy's poll: whatever happens, the claim is released and the next poll scheduled."""
+    """The edge of one policy's poll: whatever happens, the claim is released and the next poll scheduled; when
+    stopping (``Interrupted``), the claim is given back with the policy still due and nothing recorded as failed."""
     settings = app.settings.policy(record.name)
     report = PollReport(policy=record.name)
     try:
-        if settings is None:  # dropped from the config after being claimed
-            return report
-        report = poll_policy(app, record, settings)
+        if settings is not None:  # else dropped from the config after being claimed
+            report = poll_policy(app, record, settings)
+    except Interrupted:
+        logger.info("poll of %s abandoned: stopping; it stays due", record.name)
+        _release(app, [record])
+        raise
     except Exception as error:  # a bug or bad data in one policy must not stop the others
         logger.exception("poll of %s failed", record.name)
         report.error = f"internal error: {error!r}"
-    finally:
-        now = datetime.now(UTC)
-        interval = app.settings.schedule.poll_interval
-        if report.error:  # try again sooner than a whole interval: the archive's bad days are usually short
-            interval = min(interval, RETRY_FAILED_POLL)
-        with app.database.transaction() as session:
-            finish_poll(session, record.id, now=now, next_poll_at=now + interval, error=report.error)
+    except BaseException:  # Ctrl-C: not polled after all
+        _release(app, [record])
+        raise
+    _finish(app, record, report)
     return report
+
+
+def _finish(app: App, record: PolicyRecord, report: PollReport) -> None:
+    now = datetime.now(UTC)
+    interval = app.settings.schedule.poll_interval
+    if report.error:  # try again sooner than a whole interval: the archive's bad days are usually short
+        interval = min(interval, RETRY_FAILED_POLL)
+    with app.database.transaction() as session:
+        finish_poll(session, record.id, now=now, next_poll_at=now + interval, error=report.error)
 
 
 def _release(app: App, records: list[PolicyRecord]) -> None:

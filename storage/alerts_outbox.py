@@ -3,7 +3,7 @@ cancelled or due again. Digests are gathered in ``storage.subscriptions``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -94,6 +94,14 @@ def cancel_alert(session: Session, alert_id: int, *, reason: str) -> None:
 
 def reschedule_alert(session: Session, alert_id: int, *, next_attempt_at: datetime, error: str) -> None:
     _finish_alert(session, alert_id, status="pending", next_attempt_at=next_attempt_at, last_error=error)
+
+
+def release_alerts(session: Session, alert_ids: Sequence[int]) -> None:
+    """Give back claims on alerts not sent after all (stopping): pending and due as they were, no attempt counted."""
+    if alert_ids:
+        session.execute(
+            update(AlertRecord).where(AlertRecord.id.in_(alert_ids)).values(claimed_by=None, claim_expires_at=None)
+        )
 
 
 def _finish_alert(session: Session, alert_id: int, **values: object) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
+import sys
 import threading
 
 import click
@@ -25,7 +28,16 @@ def daemon(obj: Context) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     with obj.app() as app:
-        run_daemon(app, stop)
+        if not run_daemon(app, stop):
+            _leave_now()
+
+
+def _leave_now() -> None:
+    """Exit at once, without waiting for the job left stuck on a server (its claims are given back already)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @click.command()
